@@ -1,0 +1,99 @@
+"""Load and validate params.yaml, the single source of truth for every experiment.
+
+Both the Snakefile and the Python entry points call `load_params`, so a misspelt
+key or an out-of-range value stops every consumer with the same message naming the
+key, before anything is written.
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Mapping
+
+import jsonschema
+import yaml
+
+PARAMS_FILE = Path("params.yaml")
+
+
+class ParamsError(ValueError):
+    """params.yaml (or an override of it) is invalid; the message names the key."""
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict:
+    """The JSON Schema that params.yaml must satisfy."""
+    text = resources.files("distral").joinpath("params.schema.yaml").read_text()
+    return yaml.safe_load(text)
+
+
+def _key_path(error: jsonschema.ValidationError) -> str:
+    parts = [str(p) for p in error.absolute_path]
+    return ".".join(parts) if parts else "<top level>"
+
+
+def validate_params(params: Mapping[str, Any], source: str = "params.yaml") -> dict:
+    """Check `params` against the schema and the cross-field rules; return a copy.
+
+    Raises ParamsError whose message starts with the file and the dotted key path.
+    """
+    validator = jsonschema.Draft202012Validator(schema())
+    errors = sorted(validator.iter_errors(params), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = [f"{source}: key '{_key_path(e)}': {e.message}" for e in errors]
+        raise ParamsError("invalid parameters\n  " + "\n  ".join(lines))
+    params = copy.deepcopy(dict(params))
+    _check_cross_fields(params, source)
+    return params
+
+
+def _check_cross_fields(params: dict, source: str) -> None:
+    """Rules a JSON Schema cannot state: the chosen profile must exist, the map must be sound."""
+    profile = params["profile"]
+    if profile not in params["profiles"]:
+        known = ", ".join(sorted(params["profiles"]))
+        raise ParamsError(f"{source}: key 'profile': unknown profile {profile!r} (known: {known})")
+    layout = params["gridworld"]["layout"]
+    if len({len(row) for row in layout}) != 1:
+        raise ParamsError(f"{source}: key 'gridworld.layout': rows must all have the same length")
+    free = sum(row.count(".") for row in layout)
+    if free < params["gridworld"]["n_tasks"]:
+        raise ParamsError(
+            f"{source}: key 'gridworld.n_tasks': {params['gridworld']['n_tasks']} tasks "
+            f"need as many free cells, the layout has {free}"
+        )
+    for name, budget in params["profiles"].items():
+        gw = budget["gridworld"]
+        if gw["eval_interval"] > gw["env_steps_per_task"]:
+            raise ParamsError(
+                f"{source}: key 'profiles.{name}.gridworld.eval_interval': larger than "
+                f"env_steps_per_task ({gw['env_steps_per_task']})"
+            )
+
+
+def load_params(
+    path: str | Path = PARAMS_FILE, overrides: Mapping[str, Any] | None = None
+) -> dict:
+    """Read params.yaml, apply top-level `overrides` (e.g. {"profile": "smoke"}), validate."""
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(f"{path}: parameters file not found")
+    try:
+        params = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(params, dict):
+        raise ParamsError(f"{path}: expected a mapping at the top level")
+    params.update(overrides or {})
+    return validate_params(params, source=str(path))
+
+
+def profile_budget(params: Mapping[str, Any], section: str, profile: str | None = None) -> dict:
+    """The budget of `section` (e.g. 'gridworld') under `profile` (default: the chosen one)."""
+    profile = profile or params["profile"]
+    if profile not in params["profiles"]:
+        raise ParamsError(f"unknown profile {profile!r} (known: {', '.join(params['profiles'])})")
+    return params["profiles"][profile][section]

@@ -1,0 +1,1 @@
+"""Environments: the two-room grid world, the 3D task suites and their registry."""

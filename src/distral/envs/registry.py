@@ -1,0 +1,80 @@
+"""The suite registry: one name -> a set of tasks sharing observation and action spaces.
+
+A suite factory returns a `Suite`; `make_suite(name, backend=...)` is what training
+code calls. Suites register themselves with `register_suite` when their module is
+imported; `_SUITE_MODULES` lists the modules to import lazily, so importing the
+registry stays cheap and a missing optional engine only fails for its own suites.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import gymnasium as gym
+
+
+@dataclass(frozen=True)
+class Suite:
+    """The tasks of one suite. `make_env(task_index, seed)` builds one task's env."""
+
+    name: str
+    backend: str
+    task_names: tuple[str, ...]
+    make_env: Callable[[int, int], gym.Env]
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_tasks(self) -> int:
+        return len(self.task_names)
+
+    def task_index(self, task: str | int) -> int:
+        """Index of `task` (a name or an index), with a clear error for a bad one."""
+        if isinstance(task, int):
+            if not 0 <= task < self.n_tasks:
+                raise ValueError(f"suite {self.name!r}: task index {task} out of range 0..{self.n_tasks - 1}")
+            return task
+        if task not in self.task_names:
+            raise ValueError(f"suite {self.name!r}: unknown task {task!r} (known: {', '.join(self.task_names)})")
+        return self.task_names.index(task)
+
+    def make_vector_env(self, task: str | int, num_envs: int, seed: int) -> gym.vector.VectorEnv:
+        """`num_envs` copies of one task stepped together; copy k is seeded `seed + k`."""
+        index = self.task_index(task)
+        fns = [(lambda k=k: self.make_env(index, seed + k)) for k in range(num_envs)]
+        return gym.vector.SyncVectorEnv(fns)
+
+
+SuiteFactory = Callable[..., Suite]
+_REGISTRY: dict[tuple[str, str], SuiteFactory] = {}
+# Modules that register suites on import (added as suites land).
+_SUITE_MODULES: tuple[str, ...] = ()
+
+
+def register_suite(name: str, backend: str, factory: SuiteFactory) -> None:
+    """Register `factory(**options) -> Suite` under (name, backend)."""
+    _REGISTRY[(name, backend)] = factory
+
+
+def _import_suite_modules() -> None:
+    for module in _SUITE_MODULES:
+        importlib.import_module(module)
+
+
+def available_suites() -> list[tuple[str, str]]:
+    """All registered (suite name, backend) pairs."""
+    _import_suite_modules()
+    return sorted(_REGISTRY)
+
+
+def make_suite(name: str, *, backend: str = "vizdoom", **options: Any) -> Suite:
+    """Build the suite `name` on `backend`; a bad name or backend names the choices."""
+    _import_suite_modules()
+    if (name, backend) not in _REGISTRY:
+        names = sorted({n for n, _ in _REGISTRY})
+        backends = sorted({b for n, b in _REGISTRY if n == name})
+        if name in names:
+            raise ValueError(f"suite {name!r} has no backend {backend!r} (available: {', '.join(backends)})")
+        raise ValueError(f"unknown suite {name!r} (available: {', '.join(names) or 'none'})")
+    return _REGISTRY[(name, backend)](**options)
