@@ -13,7 +13,7 @@ so per-episode map generation stays a small fraction of the step time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +77,9 @@ class DoomTaskEnv(gym.Env):
     def reward(self, variables: np.ndarray) -> float:
         raise NotImplementedError
 
+    def on_respawn(self) -> None:
+        """Called after the engine respawned the agent (laser-tag: it was tagged)."""
+
     # ---- gymnasium API -----------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
@@ -106,6 +109,7 @@ class DoomTaskEnv(gym.Env):
         self.frames += self.engine.action_repeat
         if game.is_player_dead():
             game.respawn_player()
+            self.on_respawn()
         obs = self._observe()
         reward = float(self.reward(self._variables)) if self._variables is not None else 0.0
         truncated = self.frames >= self.engine.episode_frames
@@ -139,6 +143,24 @@ class DoomTaskEnv(gym.Env):
 
     def count(self, key: str, amount: float = 1) -> None:
         self.stats[key] = self.stats.get(key, 0) + amount
+
+    def enable_labels(self) -> None:
+        """Turn on ViZDoom's labels buffer (what is on screen) from the next reset on."""
+        if not self.engine.labels:
+            self.engine = replace(self.engine, labels=True)
+            self.close()
+
+    def visible_players(self) -> list[tuple[float, float]]:
+        """(screen x of the centre, width) of every other player (bot) in view; needs labels."""
+        x, y = self.position  # the labels include the agent's own body: skip it
+        return [(lab.x + lab.width / 2, float(lab.width)) for lab in self._labels
+                if lab.object_name == "DoomPlayer" and abs(lab.object_position_x - x) + abs(lab.object_position_y - y) > 1.0]
+
+    def player_positions(self) -> list[tuple[float, float]]:
+        """Doom (x, y) of every other player (bot) on the map; needs labels (objects info)."""
+        x, y = self.position
+        return [(o.position_x, o.position_y) for o in self._objects
+                if o.name == "DoomPlayer" and abs(o.position_x - x) + abs(o.position_y - y) > 1.0]
 
     @property
     def game(self):
@@ -182,6 +204,8 @@ class DoomTaskEnv(gym.Env):
             return
         self._frame = state.screen_buffer
         self._variables = state.game_variables
+        self._labels = state.labels if self.engine.labels else []
+        self._objects = state.objects if self.engine.labels else []
 
     def _observe(self) -> np.ndarray:
         self._read_state()

@@ -231,7 +231,8 @@ class LaserTagTask(DoomTaskEnv):
         in generated maps, and the bonuses of the fixed maps);
       * being tagged costs nothing directly: the agent respawns at once at a
         deathmatch start (the bots respawn too).
-    The agent fires an infinite-ammo pistol. The map is generated (fixed by
+    The agent's tagger is a plasma rifle with infinite ammunition (fast, laser-like
+    shots; about four hits tag a bot out); bots fight with what they pick up. The map is generated (fixed by
     `maze.layout_seed` or new every episode) or one of ViZDoom's deathmatch maps.
     """
 
@@ -275,11 +276,15 @@ class LaserTagTask(DoomTaskEnv):
         first = int(self.events.integers(len(names)))
         for k in range(self.n_bots):
             game.send_game_command(f"addbot {names[(first + k) % len(names)]}")
+        self.on_respawn()
         game.make_action([0.0] * 6, 1)  # let the bots join before the first observation
         self.frames += 1
         self._observe()
         self.counters = _Counters()
         self.counters.rebase(self._variables)
+
+    def on_respawn(self) -> None:
+        self.game.send_game_command("give plasmarifle")
 
     def reward(self, variables: np.ndarray) -> float:
         tags = self.counters.delta(variables, "FRAGCOUNT")

@@ -56,6 +56,7 @@ class EngineConfig:
     episode_frames: int = 3600  # engine frames per episode (fixed length)
     turn_degrees: float = 20.0  # per agent step for the look actions
     render_weapon: bool = False
+    labels: bool = False  # ViZDoom's labels buffer: only the scripted laser-tag agent needs it
 
     def __post_init__(self):
         h, w = self.resolution
@@ -107,6 +108,8 @@ def new_game(config: EngineConfig, wad: str, doom_map: str, game_args: str, seed
     for setter in ("hud", "crosshair", "decals", "particles", "effects_sprites", "messages", "corpses", "screen_flashes"):
         getattr(game, f"set_render_{setter}")(setter == "crosshair" and config.render_weapon)
     game.set_render_weapon(config.render_weapon)
+    game.set_labels_buffer_enabled(config.labels)
+    game.set_objects_info_enabled(config.labels)
     game.set_available_buttons(list(BUTTONS))
     for name in VARIABLES:
         game.add_available_game_variable(getattr(vzd.GameVariable, name))

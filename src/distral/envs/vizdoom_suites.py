@@ -45,9 +45,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
              "door_closed_probability": 0.5, "texture": "TEKGREN2"},
         ],
     },
-    "laser-tag": {
-        "resolution": [84, 84], "action_repeat": 4, "episode_frames": 3600, "turn_degrees": 20.0,
-        "maps_per_wad": 32, "rewards": {"tag": 1.0, "object": 0.5},
+    "laser-tag": {  # finer looking than in the navigation suites: tagging needs aiming
+        "resolution": [84, 84], "action_repeat": 4, "episode_frames": 3600, "turn_degrees": 10.0,
+        "maps_per_wad": 32, "rewards": {"tag": 1.0, "object": 0.25},
         "tasks": [
             {"name": "gen_small_1bot", "size": 9, "rooms": 1, "objects": 4, "bots": 1, "bot_skill": "easy"},
             {"name": "gen_small_3bots", "size": 11, "rooms": 2, "objects": 4, "bots": 3, "bot_skill": "medium"},
