@@ -25,3 +25,27 @@ rule figure3:
         "logs/{profile}/figure3.log",
     shell:
         "{PY} -m distral figure3 --profile {wildcards.profile} > {log} 2>&1"
+
+
+# 3D task suites (issue 4): a first-person frame and a top-down map of every task,
+# the task table, and a frame strip + GIF of the scripted agent (companion to Table 2).
+SUITE_GALLERY_FILES = (
+    [f"{suite}.{ext}" for suite in ("mazes", "navigation", "laser-tag") for ext in ("png", "pdf")]
+    + ["tasks.csv", "agent_strip.png", "agent.gif"]
+)
+
+
+def suite_gallery_files(profile):
+    return expand("figures/{profile}/suites/{name}", profile=profile, name=SUITE_GALLERY_FILES)
+
+
+rule suite_gallery:
+    """Pictures of the mazes, navigation and laser-tag suites (ViZDoom backend)."""
+    input:
+        "params.yaml",
+    output:
+        expand("figures/{{profile}}/suites/{name}", name=SUITE_GALLERY_FILES),
+    log:
+        "logs/{profile}/suite_gallery.log",
+    shell:
+        "{PY} -m distral suite-gallery --profile {wildcards.profile} > {log} 2>&1"

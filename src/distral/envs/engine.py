@@ -98,6 +98,8 @@ def new_game(config: EngineConfig, wad: str, doom_map: str, game_args: str, seed
     cv2.setNumThreads(1)  # OpenCV's thread pool costs more than it saves on 84x84 frames
     game = vzd.DoomGame()
     game.set_doom_game_path(_iwad())
+    # ViZDoom writes its settings file to the working directory unless told otherwise.
+    game.set_doom_config_path(str(_config_path()))
     game.set_doom_scenario_path(str(wad))
     game.set_doom_map(doom_map)
     game.set_screen_resolution(_native(config.resolution))
@@ -119,6 +121,14 @@ def new_game(config: EngineConfig, wad: str, doom_map: str, game_args: str, seed
     game.add_game_args(f"+cl_run 1 +sv_cheats 1 {game_args}")
     game.init()
     return game
+
+
+def _config_path():
+    from distral.envs.wad import cache_dir
+
+    directory = cache_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory / "_vizdoom.ini"
 
 
 def _iwad() -> str:
