@@ -130,6 +130,18 @@ def test_seeds_are_derived_and_reproducible(fake_lab):
     assert seeds_a == seeds_b and seeds_a[0] != seeds_a[1]
 
 
+def test_params_backend_switch_passes_only_shared_options(fake_lab):
+    from distral.config import load_params
+    from distral.envs.registry import suite_from_params
+
+    params = load_params()
+    params["suites"]["mazes"]["resolution"] = [64, 64]
+    suite = suite_from_params(params, "mazes", backend="dmlab")
+    assert suite.backend == "dmlab" and suite.options["resolution"] == [64, 64]
+    suite.make_env(0, seed=0)
+    assert fake_lab.instances[-1].config["height"] == "64"
+
+
 def test_bad_dmlab_options_and_actions(fake_lab):
     with pytest.raises(ValueError, match="unknown option.*'maps_per_wad'"):
         make_suite("mazes", backend="dmlab", maps_per_wad=3)

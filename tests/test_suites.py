@@ -154,6 +154,21 @@ def test_vector_env_steps_copies_with_distinct_seeds():
     venv.close()
 
 
+def test_async_vector_env_matches_sync():
+    suite = make_suite("navigation", **FAST)
+    actions = np.random.default_rng(0).integers(9, size=(20, 2))
+    results = []
+    for asynchronous in (False, True):
+        venv = suite.make_vector_env("goal_locations", 2, seed=4, asynchronous=asynchronous)
+        obs, _ = venv.reset(seed=4)
+        frames = [obs]
+        for a in actions:
+            frames.append(venv.step(a)[0])
+        venv.close()
+        results.append(np.stack(frames))
+    assert np.array_equal(results[0], results[1])
+
+
 def test_params_yaml_suites_match_code_defaults():
     params = load_params()
     for name in SUITES:

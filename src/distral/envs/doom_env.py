@@ -107,9 +107,15 @@ class DoomTaskEnv(gym.Env):
         game = self._game
         game.make_action(self._actions[int(action)], self.engine.action_repeat)
         self.frames += self.engine.action_repeat
-        if game.is_player_dead():
+        if game.is_player_dead() and not game.is_episode_finished():
             game.respawn_player()
             self.on_respawn()
+        if game.is_episode_finished():
+            # The map itself ended the round (an exit script, a frag or time limit of
+            # a fixed map): replay it, so every episode still lasts episode_frames.
+            self.count("map_restarts")
+            self.switch_map(self.variant)
+            self.begin_episode()
         obs = self._observe()
         reward = float(self.reward(self._variables)) if self._variables is not None else 0.0
         truncated = self.frames >= self.engine.episode_frames

@@ -217,7 +217,9 @@ BOT_SKILLS = {
     "medium": ("Plissken", "Ripley", "Jones", "Anderson", "Bond"),
     "hard": ("Leone", "Rambo", "T800", "MacGyver", "Blazkowicz"),
 }
-FIXED_WADS = ("cig.wad", "multi_duel.wad", "multi_deathmatch.wad")
+# ViZDoom's deathmatch maps that play cleanly with bots. (multi_duel kills the agent
+# every few seconds and multi_deathmatch ends the round when the agent dies.)
+FIXED_WADS = ("cig.wad",)
 
 
 class LaserTagTask(DoomTaskEnv):

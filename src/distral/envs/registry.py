@@ -39,10 +39,18 @@ class Suite:
             raise ValueError(f"suite {self.name!r}: unknown task {task!r} (known: {', '.join(self.task_names)})")
         return self.task_names.index(task)
 
-    def make_vector_env(self, task: str | int, num_envs: int, seed: int) -> gym.vector.VectorEnv:
-        """`num_envs` copies of one task stepped together; copy k is seeded `seed + k`."""
+    def make_vector_env(
+        self, task: str | int, num_envs: int, seed: int, asynchronous: bool = False
+    ) -> gym.vector.VectorEnv:
+        """`num_envs` copies of one task stepped together; copy k is seeded `seed + k`.
+
+        `asynchronous=True` steps each copy in its own process (gymnasium's
+        AsyncVectorEnv), which pays off when copies outnumber the learner's threads.
+        """
         index = self.task_index(task)
         fns = [(lambda k=k: self.make_env(index, seed + k)) for k in range(num_envs)]
+        if asynchronous:
+            return gym.vector.AsyncVectorEnv(fns)
         return gym.vector.SyncVectorEnv(fns)
 
 

@@ -122,7 +122,7 @@ class Tagger:
             return A["look_right"] if offset > 0 else A["look_left"]
         if env.layout is not None:
             return self._hunt(env)
-        return self._explore(env)
+        return self._chase(env)
 
     def _hunt(self, env) -> int:
         here = wadlib.world_to_cell(env.layout, *env.position)
@@ -133,6 +133,19 @@ class Tagger:
         if target is None:
             return A["look_left"]
         return self.navigator.steer(env, Navigator.waypoint(env.layout, here, target))
+
+    def _chase(self, env) -> int:
+        """Fixed maps (no grid): head straight for the nearest bot, exploring when blocked."""
+        bots = env.player_positions()
+        if not bots or self.turning > 0 or self.navigator._is_stuck(env.position):
+            return self._explore(env)
+        x, y = env.position
+        tx, ty = min(bots, key=lambda b: (b[0] - x) ** 2 + (b[1] - y) ** 2)
+        angle = float(env._variables[VAR["ANGLE"]])
+        error = (math.degrees(math.atan2(ty - y, tx - x)) - angle + 180) % 360 - 180
+        if abs(error) > 30:
+            return A["look_left"] if error > 0 else A["look_right"]
+        return A["forward_look_left"] if error > 5 else A["forward_look_right"] if error < -5 else A["forward"]
 
     def _explore(self, env) -> int:
         pos = env.position

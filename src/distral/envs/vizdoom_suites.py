@@ -59,7 +59,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
              "layout_seed": 7, "texture": "BIGBRIK1"},
             {"name": "cig1_2bots", "map": "cig.wad:MAP01", "bots": 2, "bot_skill": "medium"},
             {"name": "cig2_3bots_hard", "map": "cig.wad:MAP02", "bots": 3, "bot_skill": "hard"},
-            {"name": "duel_1bot_hard", "map": "multi_duel.wad:MAP01", "bots": 1, "bot_skill": "hard"},
+            {"name": "fixed_arena_4bots_hard", "size": 15, "rooms": 6, "objects": 10, "bots": 4, "bot_skill": "hard",
+             "layout_seed": 11, "extra_connections": 0.6, "texture": "METAL2"},
         ],
     },
 }
