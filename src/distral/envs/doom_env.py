@@ -13,6 +13,8 @@ so per-episode map generation stays a small fraction of the step time.
 
 from __future__ import annotations
 
+import os
+import signal
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -58,6 +60,7 @@ class DoomTaskEnv(gym.Env):
         self._seed = int(seed)
         self._episode = -1
         self._game = None
+        self._engine_pid: int | None = None
         self._pool: Pool | None = None
         self._pool_index: int | None = None
         self._frame: np.ndarray | None = None
@@ -126,9 +129,21 @@ class DoomTaskEnv(gym.Env):
         return self._frame
 
     def close(self) -> None:
+        """Stop the engine process.
+
+        ViZDoom 1.3.2's engine often segfaults in its exit handlers after a session
+        with level changes (measured here: most door-task episodes), then runs gdb
+        and writes vizdoom-crash.log into the working directory. It has nothing to
+        save, so its process (the one this env started) is ended with SIGKILL first.
+        """
         if self._game is not None:
+            if self._engine_pid is not None:
+                try:
+                    os.kill(self._engine_pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             self._game.close()
-            self._game = None
+            self._game, self._engine_pid = None, None
 
     # ---- helpers for task families ------------------------------------------------
     def layout_seed(self, episode: int, *keys: str | int) -> int:
@@ -141,6 +156,24 @@ class DoomTaskEnv(gym.Env):
         self._game.set_doom_map(self.maps[self.variant])
         self._game.set_seed(derive_seed(self._seed, self.name, "engine", self._episode, variant) % (2**31))
         self._game.new_episode()
+        self._read_state()
+
+    def change_map(self, variant: int) -> None:
+        """Load map `variant` inside the running episode with Doom's `map` command.
+
+        Unlike `switch_map` (a new engine episode) this keeps the engine episode
+        going; the level change takes effect after a frame or two, which count
+        towards the episode.
+        """
+        self.variant = variant % len(self.maps)
+        self.layout = self.layouts[self.variant] if self.layouts else None
+        before = self._game.get_episode_time()
+        self._game.send_game_command(f"map {self.maps[self.variant]}")
+        for _ in range(8):
+            self._game.make_action([0.0] * len(self._actions[0]), 1)
+            self.frames += 1
+            if self._game.get_episode_time() < before:
+                break
         self._read_state()
 
     def warp(self, x: float, y: float) -> None:
@@ -193,6 +226,7 @@ class DoomTaskEnv(gym.Env):
         pool = self.make_pool(pool_index)
         if self._game is None or self._pool is None or pool.wad != self._pool.wad:
             self.close()
+            before = _child_pids()
             self._game = new_game(
                 self.engine,
                 str(pool.wad),
@@ -201,6 +235,8 @@ class DoomTaskEnv(gym.Env):
                 seed=derive_seed(self._seed, self.name, "engine"),
                 timeout=self.engine.episode_frames + 64 * self.engine.action_repeat,
             )
+            started = _child_pids() - before
+            self._engine_pid = started.pop() if len(started) == 1 else None
         self._pool, self._pool_index = pool, pool_index
 
     def _read_state(self) -> None:
@@ -219,3 +255,14 @@ class DoomTaskEnv(gym.Env):
 
     def _info(self) -> dict[str, Any]:
         return {"task": self.name, "frames": self.frames, "episode": self._episode, **self.stats}
+
+
+def _child_pids() -> set[int]:
+    """Process ids of this process's children (Linux /proc; empty elsewhere)."""
+    pids: set[int] = set()
+    for children in Path(f"/proc/{os.getpid()}/task").glob("*/children"):
+        try:
+            pids.update(int(pid) for pid in children.read_text().split())
+        except OSError:
+            continue
+    return pids

@@ -162,7 +162,7 @@ class DoorTask(GoalTask):
         return tuple(variants)
 
     def respawn(self) -> None:
-        self.switch_map(self.variant + 1)
+        self.change_map(self.variant + 1)
         self.counters.rebase(self._variables)
 
 
