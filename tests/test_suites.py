@@ -214,3 +214,14 @@ def test_bad_action_raises():
     with pytest.raises(ValueError, match="action 9 outside 0..8"):
         env.step(9)
     env.close()
+
+
+def test_close_ends_the_engine_process():
+    import os
+
+    env = make_suite("navigation", **FAST).make_env(3, 0)
+    env.reset(seed=0)
+    pid = env._engine_pid
+    assert pid is not None and os.path.exists(f"/proc/{pid}")
+    env.close()
+    assert not os.path.exists(f"/proc/{pid}") or "Z" in open(f"/proc/{pid}/stat").read().split()[2]

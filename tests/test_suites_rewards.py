@@ -110,7 +110,7 @@ def test_closed_doors_block_the_agent():
         x, y = env.position
         tx, ty = wad.cell_centre(env.layout, door)
         angle = np.degrees(np.arctan2(ty - y, tx - x))
-        error = (angle - env._variables[VAR["ANGLE"]] + 180) % 360 - 180
+        error = (angle - env.angle + 180) % 360 - 180
         env.step(ACTION_NAMES.index("forward") if abs(error) < 10 else
                  ACTION_NAMES.index("look_left" if error > 0 else "look_right"))
     assert wad.world_to_cell(env.layout, *env.position) != door

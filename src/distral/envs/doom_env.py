@@ -206,6 +206,11 @@ class DoomTaskEnv(gym.Env):
         return self._game
 
     @property
+    def angle(self) -> float:
+        """The agent's heading in degrees (0 = east, counter-clockwise)."""
+        return float(self._variables[VAR["ANGLE"]])
+
+    @property
     def position(self) -> tuple[float, float]:
         return float(self._variables[VAR["POSITION_X"]]), float(self._variables[VAR["POSITION_Y"]])
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from distral.envs import wad as wadlib
 from distral.envs.doom_tasks import DoorTask, GoalTask, LaserTagTask, ReturnTask
-from distral.envs.engine import ACTION_NAMES, VAR
+from distral.envs.engine import ACTION_NAMES
 from distral.envs.layout import Cell, distances
 
 A = {name: i for i, name in enumerate(ACTION_NAMES)}
@@ -82,8 +82,7 @@ class Navigator:
     def steer(self, env, cell: Cell) -> int:
         tx, ty = wadlib.cell_centre(env.layout, cell)
         x, y = env.position
-        angle = float(env._variables[VAR["ANGLE"]])
-        error = (math.degrees(math.atan2(ty - y, tx - x)) - angle + 180) % 360 - 180
+        error = (math.degrees(math.atan2(ty - y, tx - x)) - env.angle + 180) % 360 - 180
         if abs(error) > 35:
             return A["look_left"] if error > 0 else A["look_right"]
         if abs(error) > 8:
@@ -141,8 +140,7 @@ class Tagger:
             return self._explore(env)
         x, y = env.position
         tx, ty = min(bots, key=lambda b: (b[0] - x) ** 2 + (b[1] - y) ** 2)
-        angle = float(env._variables[VAR["ANGLE"]])
-        error = (math.degrees(math.atan2(ty - y, tx - x)) - angle + 180) % 360 - 180
+        error = (math.degrees(math.atan2(ty - y, tx - x)) - env.angle + 180) % 360 - 180
         if abs(error) > 30:
             return A["look_left"] if error > 0 else A["look_right"]
         return A["forward_look_left"] if error > 5 else A["forward_look_right"] if error < -5 else A["forward"]
