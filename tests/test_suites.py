@@ -133,6 +133,19 @@ def test_wad_generation_is_deterministic_and_cached(tmp_path):
     assert wad.write_pool(layouts, tmp_path / "a") == path_a and path_a.stat().st_mtime_ns == mtime
 
 
+def test_wad_cache_is_bounded_and_the_engine_keeps_running(tmp_path, monkeypatch):
+    monkeypatch.setenv("DISTRAL_WAD_CACHE", str(tmp_path))
+    monkeypatch.setenv("DISTRAL_WAD_CACHE_MAX", "2")
+    env = make_suite("navigation", **FAST).make_env(0, 0)
+    for _ in range(7):  # four pools of two maps
+        obs, _ = env.reset()
+        for _ in range(5):
+            obs, *_ = env.step(0)
+    assert len(list(tmp_path.glob("*.wad"))) == 2
+    assert obs.std() > 0  # the engine still renders the current pool
+    env.close()
+
+
 def test_episodes_switch_maps_within_a_pool():
     env = make_suite("navigation", **FAST).make_env(2, 0)  # two maps per WAD
     env.reset(seed=1)

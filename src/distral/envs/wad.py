@@ -8,7 +8,8 @@ its BSP nodes itself when a map has none, so no node builder is needed.
 Caching: one WAD holds a pool of maps (MAP01, MAP02, ...) so an environment can
 switch maps with a cheap `new_episode` instead of a 0.15 s engine restart. A WAD's
 file name is the SHA-1 of its layouts, so identical requests (other vector copies,
-test reruns, other processes) reuse the file; writes are atomic.
+test reruns, other processes) reuse the file; writes are atomic, and the cache keeps
+only the newest $DISTRAL_WAD_CACHE_MAX files.
 """
 
 from __future__ import annotations
@@ -158,4 +159,21 @@ def write_pool(layouts: tuple[Layout, ...], directory: Path | None = None) -> Pa
         wad.maps[map_name(index)] = layout_map(layout).to_lumps()
     with atomic_path(path) as tmp:
         wad.to_file(str(tmp))
+    prune(directory)
     return path
+
+
+def prune(directory: Path, keep: int | None = None) -> None:
+    """Delete all but the `keep` newest WADs ($DISTRAL_WAD_CACHE_MAX, default 1000 = ~100 MB).
+
+    Training on maps generated every episode writes a new pool every 32 episodes,
+    so the cache must be bounded. Deleting a WAD an engine has already loaded is
+    safe: the engine keeps the file open and reads it through its descriptor.
+    """
+    keep = int(os.environ.get("DISTRAL_WAD_CACHE_MAX", "1000")) if keep is None else keep
+    files = list(Path(directory).glob("*.wad"))
+    if len(files) <= keep:
+        return
+    files.sort(key=lambda p: p.stat().st_mtime_ns if p.exists() else 0)
+    for old in files[: len(files) - keep]:
+        old.unlink(missing_ok=True)  # another process may have pruned it already
