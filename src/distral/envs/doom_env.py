@@ -86,8 +86,9 @@ class DoomTaskEnv(gym.Env):
     # ---- gymnasium API -----------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
-        if seed is not None:  # restart the seed's sequence of episodes (and maps)
+        if seed is not None:  # restart the seed's sequence of episodes (and maps) ...
             self._seed, self._episode, self._pool_index = int(seed), -1, None
+            self.close()  # ... in a fresh engine: ZDoom's bots keep state across episodes
         self._episode += 1
         pool_index = self._episode // self._episodes_per_pool
         if pool_index != self._pool_index:

@@ -8,11 +8,15 @@ carrying information for the agent (decals, particles, messages, HUD) are off.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
 import vizdoom as vzd
+
+from distral.envs.wad import cache_dir
 
 ACTION_NAMES: tuple[str, ...] = (
     "forward",
@@ -123,17 +127,13 @@ def new_game(config: EngineConfig, wad: str, doom_map: str, game_args: str, seed
     return game
 
 
-def _config_path():
-    from distral.envs.wad import cache_dir
-
+def _config_path() -> Path:
     directory = cache_dir()
     directory.mkdir(parents=True, exist_ok=True)
     return directory / "_vizdoom.ini"
 
 
 def _iwad() -> str:
-    import os
-
     return os.path.join(os.path.dirname(vzd.__file__), "freedoom2.wad")
 
 
