@@ -21,7 +21,7 @@ rule aggregate_gridworld:
         auc_csv="paper_tables/{profile}/fig3_auc.csv",
         auc_md="paper_tables/{profile}/fig3_auc.md",
         auc_tex="paper_tables/{profile}/fig3_auc.tex",
-        metrics="metrics/{profile}.json",
+        metrics="metrics/{profile}/gridworld.json",
     log:
         "logs/{profile}/aggregate_gridworld.log",
     shell:
