@@ -83,6 +83,7 @@ class GridworldResult:
     goals: list[tuple[int, int]]
     env_steps_per_task: int
     q: np.ndarray = field(repr=False, default=None)
+    counts: np.ndarray = field(repr=False, default=None)  # state-action visits of all tasks
 
 
 def make_tasks(gw: dict, seed: int) -> list[GridWorld]:
@@ -139,6 +140,7 @@ def run_gridworld(gw: dict, budget: dict, algo: str, seed: int) -> GridworldResu
         goals=[env.goal for env in tasks],
         env_steps_per_task=steps,
         q=q,
+        counts=counts,
     )
 
 
