@@ -88,16 +88,21 @@ def corridor_policy(layout: Layout, pi0: pd.DataFrame) -> tuple[plt.Figure, pd.D
     data = data.rename(columns={"mean": "prob", "std": "prob_std_over_seeds", "count": "n_seeds"})
     rows_r = sorted({r for r, _ in corridor})
     cols = sorted({c for _, c in corridor})
-    fig, axes = plt.subplots(2, 1, figsize=(1.2 * (len(cols) + 2), 3.6))
+    fig, axes = plt.subplots(2, 1, figsize=(1.2 * (len(cols) + 2), 4.0), layout="constrained")
     for ax, prev in zip(axes, ["left", "right"]):
         _draw_map(ax, layout)
         ax.set_xlim(cols[0] - 1.5, cols[-1] + 1.5)
         ax.set_ylim(rows_r[-1] + 1.5, rows_r[0] - 1.5)
-        for rec in data[data["prev_action"] == prev].itertuples():
+        panel = data[data["prev_action"] == prev]
+        for rec in panel.itertuples():
             _draw_action(ax, rec.row, rec.col, ACTIONS.index(rec.action), rec.prob)
+        for (row, col), cell in panel.groupby(["row", "col"]):
+            best = cell.loc[cell["prob"].idxmax()]
+            ax.text(col, row + 0.75, f"{best['prob']:.2f}", ha="center", va="center", fontsize=7, color="white")
         ax.set_title(f"previous action: {prev}", fontsize=9)
     n = int(data["n_seeds"].max()) if len(data) else 0
-    fig.suptitle(f"Distilled policy $\\pi_0$ in the corridor (mean over {n} seeds)", fontsize=9)
+    fig.suptitle(f"Distilled policy $\\pi_0$ in the corridor (mean over {n} seeds);\n"
+                 "numbers: probability of the most likely action", fontsize=9)
     return fig, data
 
 
