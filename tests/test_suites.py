@@ -223,8 +223,11 @@ def test_params_schema_rejects_unknown_suite_key():
      .make_env(0, 0), "option 'bot_skill'"),
     (lambda: make_suite("laser-tag", tasks=[{"name": "l", "map": "doom.wad:MAP01", "bots": 1}]).make_env(0, 0),
      "option 'map'"),
-    (lambda: make_suite("mazes", tasks=[{"name": "m", "size": 10}]).make_env(0, 0).episode_layouts(0),
-     "maze size must be an odd integer"),
+    (lambda: make_suite("mazes", tasks=[{"name": "m", "size": 10}]), "key 'size' must be an odd integer"),
+    (lambda: make_suite("mazes", tasks=[{"name": "m", "apples": -1}]), "key 'apples' must be a number in"),
+    (lambda: make_suite("navigation", tasks=[{"name": "n", "family": "doors", "door_closed_probability": 2}]),
+     "key 'door_closed_probability'"),
+    (lambda: make_suite("laser-tag", tasks=[{"name": "l", "bots": 12}]), "key 'bots' must be a number"),
 ])
 def test_bad_names_and_options_raise_clear_errors(call, match):
     with pytest.raises(ValueError, match=match):

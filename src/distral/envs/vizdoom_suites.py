@@ -111,6 +111,20 @@ def _check_task(suite: str, task: dict[str, Any]) -> None:
     if unknown:
         raise ValueError(f"suite {suite!r}, task {task['name']!r}: unknown key(s) {', '.join(map(repr, unknown))} "
                          f"(known: {', '.join(sorted(_TASK_KEYS[family]))})")
+    for key, (low, high) in _RANGES.items():
+        value = task.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or not low <= value <= high):
+            raise ValueError(f"suite {suite!r}, task {task['name']!r}: key {key!r} must be a number "
+                             f"in [{low}, {high}], got {value!r}")
+    size = task.get("size", 11)
+    if not isinstance(size, int) or size < 5 or size % 2 == 0:
+        raise ValueError(f"suite {suite!r}, task {task['name']!r}: key 'size' must be an odd integer >= 5, got {size!r}")
+
+
+# Allowed ranges of the numeric task keys (params.schema.yaml states the same for params.yaml).
+_RANGES = {"rooms": (0, 20), "layout_seed": (0, 2**31 - 1), "extra_connections": (0.0, 1.0), "apples": (0, 200),
+           "objects": (0, 200), "door_closed_probability": (0.0, 1.0), "bots": (1, 8)}
 
 
 def _engine(suite: str, options: dict[str, Any]) -> EngineConfig:
