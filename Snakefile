@@ -42,3 +42,4 @@ rule figures:
     """Everything the paper shows that this profile can regenerate."""
     input:
         gridworld_figure_files(PROFILE),
+        suite_gallery_files(PROFILE),
