@@ -37,7 +37,8 @@ def snakemake(*args: str) -> list[str]:
 
 
 def digests(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +54,9 @@ def clone(tmp_path_factory) -> Path:
 
 def test_smoke_pipeline_writes_every_figure_panel_and_table(clone):
     figures = clone / "figures" / "smoke"
-    assert sorted(p.name for p in figures.iterdir()) == sorted(FIGS)
+    assert sorted(p.name for p in figures.glob("fig3_*")) == sorted(FIGS)
+    gallery = {p.name for p in (figures / "suites").iterdir()}
+    assert {"mazes.png", "navigation.png", "laser-tag.png", "tasks.csv", "agent.gif"} <= gallery
     for name in ("fig3_auc.csv", "fig3_auc.md", "fig3_auc.tex"):
         assert (clone / "paper_tables" / "smoke" / name).stat().st_size > 0
     assert not (clone / "results" / "default").exists(), "smoke must not write the default profile's outputs"
@@ -73,7 +76,7 @@ def test_regenerated_figures_and_tables_are_byte_identical(clone):
     before = digests(clone / "figures" / "smoke"), digests(clone / "paper_tables" / "smoke")
     shutil.rmtree(clone / "figures" / "smoke")
     run(snakemake("--cores", "2", "figures", "--config", "profile=smoke",
-                  "--forcerun", "aggregate_gridworld", "figure3"), clone)
+                  "--forcerun", "aggregate_gridworld", "figure3", "suite_gallery"), clone)
     assert (digests(clone / "figures" / "smoke"), digests(clone / "paper_tables" / "smoke")) == before
 
 

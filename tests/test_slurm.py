@@ -49,6 +49,6 @@ def test_smoke_pipeline_runs_as_slurm_jobs(cluster, tmp_path):
     submitted = re.findall(r"submitted with SLURM jobid (\d+)", out.stdout + out.stderr)
     params = load_params(ROOT / "params.yaml")
     n_runs = len(params["gridworld"]["algorithms"]) * params["profiles"]["smoke"]["gridworld"]["seeds"]
-    # one SLURM job per run, plus the aggregation and the figure
-    assert len(submitted) == n_runs + 2, out.stderr[-2000:]
-    assert sorted(p.name for p in (dest / "figures" / "smoke").iterdir()) == sorted(FIGS)
+    # one SLURM job per run, plus the aggregation, Figure 3 and the suite gallery
+    assert len(submitted) == n_runs + 3, out.stderr[-2000:]
+    assert sorted(p.name for p in (dest / "figures" / "smoke").glob("fig3_*")) == sorted(FIGS)
