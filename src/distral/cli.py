@@ -16,6 +16,7 @@ from distral.config import ParamsError
 # command name -> module implementing it
 COMMANDS: dict[str, str] = {
     "gridworld": "distral.gridworld_cli",
+    "train": "distral.train_cli",
 }
 
 

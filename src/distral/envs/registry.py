@@ -49,7 +49,7 @@ class Suite:
 SuiteFactory = Callable[..., Suite]
 _REGISTRY: dict[tuple[str, str], SuiteFactory] = {}
 # Modules that register suites on import (added as suites land).
-_SUITE_MODULES: tuple[str, ...] = ()
+_SUITE_MODULES: tuple[str, ...] = ("distral.envs.toy",)
 
 
 def register_suite(name: str, backend: str, factory: SuiteFactory) -> None:
