@@ -76,15 +76,18 @@ def task_loss(
     bootstrap_v: torch.Tensor,
     coef: Coefficients,
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    """The loss of one task's rollout [T, B] (mean over steps and envs) and its parts for logging.
+    """The loss of one task's rollout [T, B] and its parts for logging.
 
-    `out` is the network's output on the rollout, `bootstrap_v` V_i(s_T).
+    Per-step losses are summed over the rollout's T steps, as an A3C worker accumulates
+    its gradient over its rollout, and averaged over the B environments, which stand in
+    for the paper's asynchronous workers. `out` is the network's output on the
+    rollout, `bootstrap_v` V_i(s_T).
     """
     beta = 1.0 / coef.inv_beta
     parts: dict[str, torch.Tensor] = {}
     if algo.objective == "a3c":
         g_t = losses.n_step_returns(r_t, discount_t, bootstrap_v)
-        parts["entropy"] = coef.inv_beta * losses.entropy_loss(out.logits).mean()
+        parts["entropy"] = coef.inv_beta * _reduce(losses.entropy_loss(out.logits))
     else:
         log_pi_a = losses.log_prob(out.logits, a_t)
         log_pi0_a = losses.log_prob(out.h, a_t)
@@ -92,11 +95,16 @@ def task_loss(
         g_t = losses.n_step_returns(r_reg, discount_t, bootstrap_v)
         pi_i = torch.softmax(out.logits, -1)
         pi_0 = torch.softmax(out.h, -1)
-        parts["distill"] = losses.distillation_loss(out.h, pi_i, pi_0, algo.alpha, beta).mean()  # eq (10)
+        parts["distill"] = _reduce(losses.distillation_loss(out.h, pi_i, pi_0, algo.alpha, beta))  # eq (10)
     adv_t = g_t - out.value.detach()  # baseline only reduces variance; it is trained by the value loss
-    parts["policy"] = losses.policy_gradient_loss(out.logits, a_t, adv_t).mean()  # eq (9)
-    parts["value"] = coef.value_cost * losses.value_loss(out.value, g_t).mean()
+    parts["policy"] = _reduce(losses.policy_gradient_loss(out.logits, a_t, adv_t))  # eq (9)
+    parts["value"] = coef.value_cost * _reduce(losses.value_loss(out.value, g_t))
     if algo.value_l2:
-        parts["value_l2"] = coef.value_l2_cost * losses.value_l2_loss(out.value, out.v0).mean()
+        parts["value_l2"] = coef.value_l2_cost * _reduce(losses.value_l2_loss(out.value, out.v0))
     total = sum(parts.values())
     return total, parts
+
+
+def _reduce(x_t: torch.Tensor) -> torch.Tensor:
+    """Sum over time, mean over the batch of environments: [T, B] -> scalar."""
+    return x_t.sum(0).mean()
