@@ -14,14 +14,21 @@ PARAMS = ROOT / "params.yaml"
 
 
 def toy_config(algo: str, seed: int, frames: int, hp: str = "ent3e-3_lr8e-4", envs: int = 4,
-               n_tasks: int = 2, grid: int = 4, checkpoint_every: int = 10**6, eval_every: int | None = None) -> dict:
-    """A toy-suite run: 20x20 pixels, a few tasks, the paper's hp grid (App. B.2)."""
+               n_tasks: int = 2, grid: int = 4, checkpoint_every: int = 10**6, eval_every: int | None = None,
+               learning_rate: float | None = None) -> dict:
+    """A toy-suite run: 20x20 pixels, a few tasks, an hp setting of the App. B.2 grid.
+
+    `learning_rate` overrides epsilon: the learning tests use 3e-3 so that a few dozen
+    updates suffice (our batches of 4 envs per task are not the paper's 32 async workers).
+    """
     params = load_params(PARAMS)
     config = resolve_run(params, suite="toy", algo=algo, hp=hp, seed=seed, profile="smoke")
     config["budget"].update(frames_per_task=frames, envs_per_task=envs, resolution=20,
                             eval_interval_frames=eval_every or max(frames // 4, 1), eval_episodes=4,
                             checkpoint_interval_updates=checkpoint_every)
     config["suite_options"].update(n_tasks=n_tasks, grid=grid, resolution=20)
+    if learning_rate is not None:
+        config["hp_values"]["learning_rate"] = learning_rate
     return config
 
 
@@ -30,9 +37,9 @@ def run_toy(args: tuple) -> tuple[str, int, str]:
     import torch
 
     torch.set_num_threads(1)
-    algo, seed, frames, out_dir = args
+    algo, seed, frames, learning_rate, out_dir = args
     run_dir = Path(out_dir) / f"{algo}_{seed}"
-    Trainer(toy_config(algo, seed, frames), run_dir).run(log=lambda m: None)
+    Trainer(toy_config(algo, seed, frames, learning_rate=learning_rate), run_dir).run(log=lambda m: None)
     return algo, seed, (run_dir / "episodes.csv").read_text()
 
 

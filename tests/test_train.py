@@ -192,3 +192,14 @@ def test_cli_runs_and_logs_plain_lines(train_only, tmp_path, capsys):
     assert "frames 9600/9600 per task" in out and "completed:" in out
     run = tmp_path / paths.run_dir("smoke", "toy", "A3C_multitask", HP, 0)
     assert (run / "episodes.csv").exists() and (run / "meta.json").exists()
+
+
+def test_snakemake_train_rule_dry_run():
+    """The train_deep rule builds a deep run's files from its wildcards and calls the train CLI."""
+    target = "results/smoke/toy/KL+ent_2col/ent3e-3_lr8e-4/0/episodes.csv"
+    out = subprocess.run([sys.executable, "-m", "snakemake", "-n", "-p", "--cores", "1", target],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr + out.stdout
+    text = out.stdout + out.stderr
+    assert "rule train_deep" in text
+    assert "-m distral train --suite toy --algo KL+ent_2col --hp ent3e-3_lr8e-4 --seed 0 --profile smoke" in text
