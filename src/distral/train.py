@@ -354,6 +354,8 @@ class Trainer:
             f"{self.n} tasks x {self.B} envs, {self.total_updates} updates of {self.frames_per_update} frames per task"
             + (f", resumed at update {self.update}" if resumed else ""))
         bar = _progress_bar(self.total_frames, self.frames()) if progress else None
+        if bar is not None:  # keep the plain lines readable above the bar
+            log = lambda message: bar.write(message, file=sys.stdout)  # noqa: E731
         status, reason = "completed", ""
         start, last_log, start_frames = time.time(), time.time(), self.frames()
         interval = self.config["budget"]["checkpoint_interval_updates"]
