@@ -24,7 +24,7 @@ import numpy as np
 from distral.envs.registry import Suite, register_suite
 
 # stay, up, down, left, right as (dx, dy) per inner frame
-MOVES = np.array([(0, 0), (0, -1), (0, 1), (-1, 0), (1, 0)], dtype=np.int64)
+MOVES = ((0, 0), (0, -1), (0, 1), (-1, 0), (1, 0))
 BACKGROUND = np.array([40, 40, 60], dtype=np.uint8)
 AGENT = np.array([255, 255, 255], dtype=np.uint8)
 GOAL = np.array([40, 200, 60], dtype=np.uint8)
@@ -60,29 +60,36 @@ class ToyEnv(gym.Env):
         self.task, self.grid, self.resolution = task, grid, resolution
         self.action_repeat, self.max_steps, self.step_penalty = action_repeat, max_steps, step_penalty
         self.units = grid * action_repeat  # sub-cell positions per axis
-        self.goal = np.array(goal_cells(n_tasks, grid)[task]) * action_repeat
+        gx, gy = goal_cells(n_tasks, grid)[task]
+        self.goal = (gx * action_repeat, gy * action_repeat)
         self.observation_space = gym.spaces.Box(0, 255, (resolution, resolution, 3), np.uint8)
         self.action_space = gym.spaces.Discrete(len(MOVES))
         self.render_mode = "rgb_array"
         self._edges = np.round(np.arange(self.units + 1) * resolution / self.units).astype(int)
-        self._pos = np.zeros(2, dtype=np.int64)
+        self._pos = (0, 0)
+        self._background = np.empty((resolution, resolution, 3), dtype=np.uint8)
+        self._background[:] = BACKGROUND
+        self._box(self._background, self.goal, GOAL)
         self._steps = 0
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
         cells = [(x, y) for y in range(self.grid) for x in range(self.grid)
-                 if (x * self.action_repeat, y * self.action_repeat) != tuple(self.goal)]
-        self._pos = np.array(cells[int(self.np_random.integers(len(cells)))]) * self.action_repeat
+                 if (x * self.action_repeat, y * self.action_repeat) != self.goal]
+        x, y = cells[int(self.np_random.integers(len(cells)))]
+        self._pos = (x * self.action_repeat, y * self.action_repeat)
         self._steps = 0
         return self._render(), {}
 
     def step(self, action):
-        move = MOVES[int(action)]
+        dx, dy = MOVES[int(action)]
+        top = self.units - self.action_repeat
         reward, terminated = 0.0, False
         for _ in range(self.action_repeat):
-            self._pos = np.clip(self._pos + move, 0, self.units - self.action_repeat)
+            x, y = self._pos
+            self._pos = (min(max(x + dx, 0), top), min(max(y + dy, 0), top))
             reward += self.step_penalty
-            if np.array_equal(self._pos, self.goal):
+            if self._pos == self.goal:
                 reward += 1.0
                 terminated = True
                 break
@@ -93,15 +100,13 @@ class ToyEnv(gym.Env):
     def render(self):
         return self._render()
 
-    def _box(self, img: np.ndarray, pos: np.ndarray, colour: np.ndarray) -> None:
+    def _box(self, img: np.ndarray, pos: tuple[int, int], colour: np.ndarray) -> None:
         e = self._edges
         x0, y0 = pos
         img[e[y0]:e[y0 + self.action_repeat], e[x0]:e[x0 + self.action_repeat]] = colour
 
     def _render(self) -> np.ndarray:
-        img = np.empty((self.resolution, self.resolution, 3), dtype=np.uint8)
-        img[:] = BACKGROUND
-        self._box(img, self.goal, GOAL)
+        img = self._background.copy()
         self._box(img, self._pos, AGENT)
         return img
 
