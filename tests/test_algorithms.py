@@ -15,7 +15,7 @@ from distral.nets import Outputs
 TABLE1 = {
     "A3C": (0.0, "task", False),
     "A3C_multitask": (0.0, "shared", True),
-    "A3C_2col": (0.0, "2col", True),
+    "A3C_2col": (0.0, "2col", False),  # a shared column, but no distilled policy (Fig. 4 B panels)
     "KL_1col": (1.0, "1col", True),
     "KL+ent_1col": (0.5, "1col", True),
     "KL_2col": (1.0, "2col", True),

@@ -38,7 +38,11 @@ class Algorithm:
 
     @property
     def has_distilled(self) -> bool:
-        return self.columns != "task"
+        """A policy for all tasks to evaluate: pi_0 (Distral) or the common policy (A3C_multitask).
+
+        A3C_2col's shared column is not trained as a policy of its own, so it has none.
+        """
+        return self.objective == "distral" or self.columns == "shared"
 
 
 def algorithm(name: str, table: Mapping[str, Mapping[str, Any]]) -> Algorithm:
