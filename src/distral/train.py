@@ -395,6 +395,7 @@ class Trainer:
         info = meta.run_meta(self.config, wildcards)
         info.update(status=status, diverged_reason=reason or None, frames_per_task=self.frames(),
                     updates=self.update, action_repeat=self.action_repeat, device=str(self.device),
+                    suite_resolved_options=dict(self.suite.options), task_names=list(self.suite.task_names),
                     torch_threads=torch.get_num_threads())
         io.write_json(info, self.run_dir / META_FILE)
         (self.run_dir / CHECKPOINT_FILE).unlink(missing_ok=True)
