@@ -40,7 +40,7 @@ def one(args) -> dict:
     params = load_params(ROOT / "params.yaml")
     config = resolve_run(params, suite="toy", algo=ALGOS[args.arch], hp="ent1e-3_lr4e-4", seed=0, profile="default")
     config["budget"].update(resolution=args.resolution, envs_per_task=args.envs, frames_per_task=10**9,
-                            checkpoint_interval_updates=10**9)
+                            checkpoint_interval_updates=10**9, precision=args.precision)
     config["suite_options"].update(resolution=args.resolution, n_tasks=args.tasks)
     trainer = Trainer(config, Path("/tmp/bench_deep_unused"))
     n, T, B = trainer.n, trainer.T, trainer.B
@@ -80,7 +80,7 @@ def one(args) -> dict:
     net_steps = max(r[0] for r in rounds)
     whole_steps = max(r[1] for r in rounds)
     return {
-        "arch": args.arch, "algo": ALGOS[args.arch], "resolution": args.resolution, "tasks": n, "envs_per_task": B,
+        "arch": args.arch, "algo": ALGOS[args.arch], "precision": args.precision, "resolution": args.resolution, "tasks": n, "envs_per_task": B,
         "threads": args.threads, "whole_env_frames_per_s": whole_steps * trainer.action_repeat,
         "whole_agent_steps_per_s": whole_steps, "network_only_agent_steps_per_s": net_steps,
         "ratio": whole_steps / net_steps, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -95,9 +95,11 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds; the best round of each loop is kept")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--resolutions", default=None, help="comma list (default: 84 and the default profile's)")
+    parser.add_argument("--precisions", default="fp32,bf16", help="comma list of fp32, bf16")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--arch", default="1col", choices=list(ALGOS), help=argparse.SUPPRESS)
     parser.add_argument("--resolution", type=int, default=84, help=argparse.SUPPRESS)
+    parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(one(args)))
@@ -108,22 +110,22 @@ def main() -> int:
     default_res = load_params(ROOT / "params.yaml")["profiles"]["default"]["deep"]["resolution"]
     resolutions = [int(r) for r in args.resolutions.split(",")] if args.resolutions else [84, default_res]
     print("load:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
-    print(f"toy suite, {args.tasks} tasks x {args.envs} envs, rollouts of 20, {args.threads} torch threads, fp32, CPU")
-    header = f"{'arch':5} {'res':>4} {'whole env frames/s':>19} {'whole agent steps/s':>20} " \
+    print(f"toy suite, {args.tasks} tasks x {args.envs} envs, rollouts of 20, {args.threads} torch threads, CPU")
+    header = f"{'arch':5} {'prec':4} {'res':>4} {'whole env frames/s':>19} {'whole agent steps/s':>20} " \
              f"{'net-only agent steps/s':>23} {'ratio':>6} {'peak MiB':>9}"
     print(header)
-    for res in resolutions:
-        for arch in ALGOS:
-            cmd = [sys.executable, __file__, "--one", "--arch", arch, "--resolution", str(res), "--tasks",
-                   str(args.tasks), "--envs", str(args.envs), "--updates", str(args.updates), "--rounds", str(args.rounds),
-                   "--threads", str(args.threads)]
-            out = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": str(args.threads)})
-            if out.returncode != 0:
-                print(out.stderr, file=sys.stderr)
-                return out.returncode
-            r = json.loads(out.stdout.strip().splitlines()[-1])
-            print(f"{arch:5} {res:>4} {r['whole_env_frames_per_s']:>19,.0f} {r['whole_agent_steps_per_s']:>20,.0f} "
-                  f"{r['network_only_agent_steps_per_s']:>23,.0f} {r['ratio']:>6.2f} {r['peak_rss_mib']:>9,.0f}")
+    for res, precision, arch in [(r, p, a) for r in resolutions for p in args.precisions.split(",") for a in ALGOS]:
+        cmd = [sys.executable, __file__, "--one", "--arch", arch, "--precision", precision,
+               "--resolution", str(res), "--tasks",
+               str(args.tasks), "--envs", str(args.envs), "--updates", str(args.updates), "--rounds", str(args.rounds),
+               "--threads", str(args.threads)]
+        out = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": str(args.threads)})
+        if out.returncode != 0:
+            print(out.stderr, file=sys.stderr)
+            return out.returncode
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"{arch:5} {precision:4} {res:>4} {r['whole_env_frames_per_s']:>19,.0f} {r['whole_agent_steps_per_s']:>20,.0f} "
+              f"{r['network_only_agent_steps_per_s']:>23,.0f} {r['ratio']:>6.2f} {r['peak_rss_mib']:>9,.0f}")
     print("load:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
     return 0
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import torch
 import yaml
 
 from deep_helpers import PARAMS, ROOT, toy_config
@@ -203,3 +204,21 @@ def test_snakemake_train_rule_dry_run():
     text = out.stdout + out.stderr
     assert "rule train_deep" in text
     assert "-m distral train --suite toy --algo KL+ent_2col --hp ent3e-3_lr8e-4 --seed 0 --profile smoke" in text
+
+
+def test_bf16_precision_runs_and_is_deterministic(tmp_path):
+    """precision: bf16 autocasts the forward passes; a run completes and repeats exactly on CPU."""
+    config = toy_config("KL_2col", 0, 1600)
+    config["budget"]["precision"] = "bf16"
+    texts, trainers = [], []
+    for name in ("a", "b"):
+        trainer = Trainer(config, tmp_path / name)
+        assert trainer.run(log=lambda m: None)["status"] == "completed"
+        texts.append((tmp_path / name / "episodes.csv").read_text())
+        trainers.append(trainer)
+    assert texts[0] == texts[1]
+    fp32 = Trainer(toy_config("KL_2col", 0, 1600), tmp_path / "fp32")
+    fp32.run(log=lambda m: None)
+    w = "shared.policy.weight"
+    assert torch.equal(trainers[0].net.state_dict()[w], trainers[1].net.state_dict()[w])
+    assert not torch.equal(trainers[0].net.state_dict()[w], fp32.net.state_dict()[w])  # bf16 is in effect

@@ -202,6 +202,7 @@ class Trainer:
         self.last_eval_frames: int | None = None
         self.recent = [deque(maxlen=20) for _ in range(self.n)]
         self.eval_envs = None
+        self.bf16 = budget.get("precision", "fp32") == "bf16"
 
     # ---- checkpoints
     def checkpoint(self) -> None:
@@ -234,6 +235,10 @@ class Trainer:
         return True
 
     # ---- acting and learning
+    def _autocast(self):
+        """bf16 autocast of the network's forward passes when the profile asks for it; losses stay fp32."""
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16)
+
     def frames(self) -> int:
         return self.update * self.frames_per_update
 
@@ -254,7 +259,8 @@ class Trainer:
                 for i in range(self.n):
                     obs = torch.from_numpy(self.envs.obs[i]).to(self.device)[None]
                     first = torch.from_numpy(self.envs.first[i]).to(self.device)[None]
-                    out, self.states[i] = self.net(i, obs, first, self.states[i])
+                    with self._autocast():
+                        out, self.states[i] = self.net(i, obs, first, self.states[i])
                     a = self._sample(out.logits[0], self.sampler)
                     r, done, finished = self.envs.step(i, a)
                     b = batches[i]
@@ -280,7 +286,9 @@ class Trainer:
         for i, b in enumerate(batches):
             obs = torch.from_numpy(np.stack(b["obs"])).to(self.device)
             first = torch.from_numpy(np.stack(b["first"])).to(self.device)
-            out, _ = self.net(i, obs, first, b["state"])
+            with self._autocast():
+                out, _ = self.net(i, obs, first, b["state"])
+            out = type(out)(*(x.float() if x is not None else None for x in out))
             a_t = torch.from_numpy(np.stack(b["a"])).to(self.device)
             r_t = torch.from_numpy(np.stack(b["r"])).to(self.device)
             discount_t = self.coef.discount * (1.0 - torch.from_numpy(np.stack(b["done"])).float().to(self.device))
@@ -297,7 +305,7 @@ class Trainer:
         if not torch.isfinite(norm):
             raise Diverged("non-finite gradient")
         self.optimiser.step()
-        self.states = [type(s)(*(tuple(x.detach() for x in part) if part is not None else None for part in s))
+        self.states = [type(s)(*(tuple(x.detach().float() for x in part) if part is not None else None for part in s))
                        for s in self.states]
         logged.update(loss=float(total.detach()), grad_norm=float(norm), lr=lr)
         return logged
@@ -320,8 +328,9 @@ class Trainer:
                 state = self.net.shared.initial_state(m, self.device)
                 ret, length, active = np.zeros(m), np.zeros(m, dtype=int), np.ones(m, dtype=bool)
                 while active.any():
-                    h, state = self.net.distilled(torch.from_numpy(obs).to(self.device)[None],
-                                                  torch.from_numpy(first).to(self.device)[None], state)
+                    with self._autocast():
+                        h, state = self.net.distilled(torch.from_numpy(obs).to(self.device)[None],
+                                                      torch.from_numpy(first).to(self.device)[None], state)
                     a = self._sample(h[0], gen)
                     for k in np.flatnonzero(active):
                         o, r, term, trunc, _ = envs[k].step(int(a[k]))
