@@ -408,6 +408,8 @@ class Trainer:
                     torch_threads=torch.get_num_threads())
         io.write_json(info, self.run_dir / META_FILE)
         (self.run_dir / CHECKPOINT_FILE).unlink(missing_ok=True)
+        for stale in self.run_dir.glob(f".{CHECKPOINT_FILE}.*.tmp"):  # left by a kill during a checkpoint write
+            stale.unlink(missing_ok=True)
 
 
 def _progress_bar(total: int, initial: int):
