@@ -32,6 +32,7 @@ wildcard_constraints:
     seed=r"\d+",
 
 
+include: "rules/common.smk"
 include: "rules/train.smk"
 include: "rules/aggregate.smk"
 include: "rules/figures.smk"

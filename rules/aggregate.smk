@@ -1,17 +1,6 @@
 # Aggregation rules: gather the runs' tidy logs into one table per experiment.
 
 
-def gridworld_runs(profile, filename):
-    """Every grid-world run's `filename` under `profile` (all algorithms x seeds)."""
-    seeds = range(PARAMS["profiles"][profile]["gridworld"]["seeds"])
-    return expand(
-        GRIDWORLD_RUN + "/" + filename,
-        profile=profile,
-        algo=list(PARAMS["gridworld"]["algorithms"]),
-        seed=seeds,
-    )
-
-
 rule aggregate_gridworld:
     """All evaluations in one tidy CSV, plus the AUC comparison (Fig. 3 left)."""
     input:
@@ -21,8 +10,12 @@ rule aggregate_gridworld:
         auc_csv="paper_tables/{profile}/fig3_auc.csv",
         auc_md="paper_tables/{profile}/fig3_auc.md",
         auc_tex="paper_tables/{profile}/fig3_auc.tex",
-        metrics="metrics/{profile}.json",
+        metrics="metrics/{profile}/gridworld.json",
+    params:
+        py=PY,
     log:
         "logs/{profile}/aggregate_gridworld.log",
+    conda:
+        "../envs/distral.yaml"
     shell:
-        "{PY} -m distral aggregate-gridworld --profile {wildcards.profile} > {log} 2>&1"
+        "{params.py} -m distral aggregate-gridworld --profile {wildcards.profile} > {log} 2>&1"

@@ -1,27 +1,37 @@
 # Figure rules: every figure is PNG + PDF + the CSV of the plotted numbers.
 
-FIG3_PANELS = ["fig3_left", "fig3_centre", "fig3_right"]
-
-
-def gridworld_figure_files(profile):
-    return expand(
-        "figures/{profile}/{panel}.{ext}", profile=profile, panel=FIG3_PANELS, ext=["png", "pdf", "csv"]
-    )
-
-
-def first_distral_seed(filename):
-    return lambda w: GRIDWORLD_RUN.format(profile=w.profile, algo="distral", seed=0) + "/" + filename
-
 
 rule figure3:
     """Figure 3: learning curves (left), example tasks (centre), distilled policy (right)."""
     input:
         evals="results/{profile}/gridworld/evals.csv",
-        pi0=lambda w: gridworld_runs(w.profile, "pi0.csv"),
-        tasks=first_distral_seed("tasks.csv"),
+        pi0=lambda w: gridworld_runs(w.profile, "pi0.csv", algos=["distral"]),
+        tasks=lambda w: gridworld_runs(w.profile, "tasks.csv", algos=["distral"])[0],
     output:
-        expand("figures/{{profile}}/{panel}.{ext}", panel=FIG3_PANELS, ext=["png", "pdf", "csv"]),
+        expand("figures/{{profile}}/{panel}.{ext}", panel=FIG3_PANELS, ext=FIGURE_EXTS),
+    params:
+        py=PY,
     log:
         "logs/{profile}/figure3.log",
+    conda:
+        "../envs/distral.yaml"
     shell:
-        "{PY} -m distral figure3 --profile {wildcards.profile} > {log} 2>&1"
+        "{params.py} -m distral figure3 --profile {wildcards.profile} > {log} 2>&1"
+
+
+rule suite_gallery:
+    """3D task suites (issue 4): a first-person frame and a top-down map of every task,
+    the task table, and a frame strip + GIF of the scripted agent (companion to Table 2)."""
+    input:
+        "params.yaml",
+        SUITES_CODE,
+    output:
+        expand("figures/{{profile}}/suites/{name}", name=SUITE_GALLERY_FILES),
+    params:
+        py=PY,
+    log:
+        "logs/{profile}/suite_gallery.log",
+    conda:
+        "../envs/distral.yaml"
+    shell:
+        "{params.py} -m distral suite-gallery --profile {wildcards.profile} > {log} 2>&1"

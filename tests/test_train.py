@@ -156,12 +156,6 @@ def test_checkpoint_of_other_config_is_refused(tmp_path):
 
 
 # ---------------------------------------------------------------- CLI
-@pytest.fixture
-def train_only(monkeypatch):
-    """Dispatch through distral.cli with only the train command (other commands live on other branches)."""
-    monkeypatch.setattr(cli, "COMMANDS", {"train": "distral.train_cli"})
-
-
 @pytest.mark.parametrize(
     "change, message",
     [
@@ -173,7 +167,7 @@ def train_only(monkeypatch):
         ({"--device": "tpu"}, "--device 'tpu'"),
     ],
 )
-def test_cli_bad_arguments(train_only, tmp_path, capsys, change, message):
+def test_cli_bad_arguments(tmp_path, capsys, change, message):
     args = {"--suite": "toy", "--algo": "A3C", "--hp": HP, "--seed": "0", "--profile": "smoke",
             "--params": str(PARAMS), "--root": str(tmp_path)}
     args.update(change)
@@ -184,7 +178,7 @@ def test_cli_bad_arguments(train_only, tmp_path, capsys, change, message):
     assert not (tmp_path / "results").exists()
 
 
-def test_cli_runs_and_logs_plain_lines(train_only, tmp_path, capsys):
+def test_cli_runs_and_logs_plain_lines(tmp_path, capsys):
     params = _params_file(tmp_path)
     code = cli.main(["train", "--suite", "toy", "--algo", "A3C_multitask", "--hp", HP, "--seed", "0",
                      "--profile", "smoke", "--params", str(params), "--root", str(tmp_path), "--progress", "off"])

@@ -11,7 +11,7 @@ from distral.envs.toy import goal_cells
 
 def test_registered_and_interface():
     assert ("toy", "numpy") in available_suites()
-    suite = make_suite("toy", backend="numpy", resolution=24, n_tasks=3)
+    suite = make_suite("toy", backend="numpy", resolution=[24, 24], n_tasks=3)
     assert suite.task_names == ("goal0", "goal1", "goal2")
     spaces = set()
     for i in range(suite.n_tasks):
@@ -69,5 +69,7 @@ def test_episode_is_cut_at_max_steps():
 def test_bad_options_are_clear_errors():
     with pytest.raises(ValueError, match="unknown option"):
         make_suite("toy", backend="numpy", colour="red")
+    with pytest.raises(ValueError, match="must be square"):
+        make_suite("toy", backend="numpy", resolution=[20, 30])
     with pytest.raises(ValueError, match="n_tasks 30 too large"):
         goal_cells(30, 4)

@@ -1,8 +1,9 @@
 """Command-line interface: `python -m distral COMMAND ...` (also the `distral` script).
 
 Each command lives in its own module, which provides `add_arguments(parser)` and
-`run(args) -> int`; this file only dispatches. Errors in the user's input
-(ParamsError, ValueError from argument checks) print one line and exit 2.
+`run(args) -> int`; this file only dispatches, importing just the chosen command's
+module (so `gridworld` never pays for importing torch). Errors in the user's input
+(ParamsError, ValueError, a missing file) print one line and exit 2.
 """
 
 from __future__ import annotations
@@ -13,27 +14,33 @@ import sys
 
 from distral.config import ParamsError
 
-# command name -> module implementing it
-COMMANDS: dict[str, str] = {
-    "gridworld": "distral.gridworld_cli",
-    "train": "distral.train_cli",
+# command name -> (module implementing it, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "gridworld": ("distral.gridworld_cli", "train one grid-world run (Sec. 4.1)"),
+    "aggregate-gridworld": ("distral.aggregate_cli", "aggregate grid-world runs: curves, AUC table"),
+    "figure3": ("distral.figure3_cli", "draw Figure 3 from the aggregated grid-world logs"),
+    "suite-gallery": ("distral.suite_gallery", "pictures of the 3D task suites: frames, maps, agent GIF"),
+    "train": ("distral.train_cli", "train one deep run (Sec. 4.2): all tasks of a suite, one algorithm of Table 1"),
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None) -> argparse.ArgumentParser:
+    """The top-level parser; only `command`'s module is imported and given its arguments."""
     parser = argparse.ArgumentParser(prog="python -m distral", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, module_name in COMMANDS.items():
-        module = importlib.import_module(module_name)
-        command = sub.add_parser(name, help=module.__doc__.splitlines()[0], description=module.__doc__)
-        module.add_arguments(command)
-        command.set_defaults(_module=module)
+    for name, (module_name, help_text) in COMMANDS.items():
+        cmd = sub.add_parser(name, help=help_text, description=help_text)
+        if name == command:
+            module = importlib.import_module(module_name)
+            module.add_arguments(cmd)
+            cmd.set_defaults(_module=module)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    command = next((a for a in argv if not a.startswith("-")), None)
+    args = build_parser(command if command in COMMANDS else None).parse_args(argv)
     try:
         return int(args._module.run(args) or 0)
     except (ParamsError, ValueError, FileNotFoundError) as exc:

@@ -65,6 +65,11 @@ def _check_cross_fields(params: dict, source: str) -> None:
             f"{source}: key 'gridworld.n_tasks': {params['gridworld']['n_tasks']} tasks "
             f"need as many free cells, the layout has {free}"
         )
+    baseline = params["gridworld"]["analysis"]["baseline"]
+    if baseline not in params["gridworld"]["algorithms"]:
+        raise ParamsError(
+            f"{source}: key 'gridworld.analysis.baseline': {baseline!r} is not one of gridworld.algorithms"
+        )
     for name, budget in params["profiles"].items():
         gw = budget["gridworld"]
         if gw["eval_interval"] > gw["env_steps_per_task"]:

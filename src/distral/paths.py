@@ -13,7 +13,7 @@ RUN_DIR = "results/{profile}/{suite}/{algo}/{hp}/{seed}"
 SUITE_DIR = "results/{profile}/{suite}"
 FIGURE_DIR = "figures/{profile}"
 TABLE_DIR = "paper_tables/{profile}"
-METRICS_FILE = "metrics/{profile}.json"
+METRICS_FILE = "metrics/{profile}/{suite}.json"
 
 # The grid world has one hyperparameter setting (App. B.1 fixes them all).
 GRIDWORLD_HP = "appB1"

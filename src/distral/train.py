@@ -57,7 +57,7 @@ def resolve_run(params: Mapping[str, Any], *, suite: str, algo: str, hp: str, se
     budget = dict(params["profiles"][profile]["deep"])
     options = dict(params.get("suites", {}).get(suite, {}) or {})
     backend = options.pop("backend", None) or _only_backend(suite)
-    options["resolution"] = budget["resolution"]
+    options["resolution"] = [budget["resolution"], budget["resolution"]]  # (height, width), the suites' convention
     return {
         "suite": suite, "backend": backend, "suite_options": options, "algo": algo,
         "algorithm": dict(deep["algorithms"][algo]), "hp": hp, "hp_values": dict(deep["hps"][hp]),
@@ -80,6 +80,14 @@ def learning_rate(epsilon: float, divisor: float, frames: int, total_frames: int
     """Linear anneal from epsilon at frame 0 to epsilon/divisor at the end of the budget (App. B.2)."""
     frac = min(frames / total_frames, 1.0)
     return epsilon * (1.0 - frac * (1.0 - 1.0 / divisor))
+
+
+def _action_repeat(env, suite, default: int) -> int:
+    """Env frames per agent step: the env's own `action_repeat`, else the suite's option, else params."""
+    own = getattr(env.unwrapped, "action_repeat", None)
+    if own is None:
+        own = suite.options.get("action_repeat", default)
+    return int(own)
 
 
 # --------------------------------------------------------------------------- environments
@@ -179,8 +187,7 @@ class Trainer:
         seeding.seed_everything(config["seed"])
         self.suite = make_suite(config["suite"], backend=config["backend"], **config["suite_options"])
         self.envs = TaskEnvs(self.suite, config["seed"], budget["envs_per_task"])
-        env0 = self.envs.envs[0][0].unwrapped
-        self.action_repeat = int(getattr(env0, "action_repeat", deep["action_repeat"]))
+        self.action_repeat = _action_repeat(self.envs.envs[0][0], self.suite, deep["action_repeat"])
         self.T, self.B, self.n = deep["rollout_length"], budget["envs_per_task"], self.suite.n_tasks
         self.frames_per_update = self.T * self.B * self.action_repeat
         self.total_updates = math.ceil(budget["frames_per_task"] / self.frames_per_update)

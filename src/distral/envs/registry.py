@@ -39,17 +39,25 @@ class Suite:
             raise ValueError(f"suite {self.name!r}: unknown task {task!r} (known: {', '.join(self.task_names)})")
         return self.task_names.index(task)
 
-    def make_vector_env(self, task: str | int, num_envs: int, seed: int) -> gym.vector.VectorEnv:
-        """`num_envs` copies of one task stepped together; copy k is seeded `seed + k`."""
+    def make_vector_env(
+        self, task: str | int, num_envs: int, seed: int, asynchronous: bool = False
+    ) -> gym.vector.VectorEnv:
+        """`num_envs` copies of one task stepped together; copy k is seeded `seed + k`.
+
+        `asynchronous=True` steps each copy in its own process (gymnasium's
+        AsyncVectorEnv), which pays off when copies outnumber the learner's threads.
+        """
         index = self.task_index(task)
         fns = [(lambda k=k: self.make_env(index, seed + k)) for k in range(num_envs)]
+        if asynchronous:
+            return gym.vector.AsyncVectorEnv(fns)
         return gym.vector.SyncVectorEnv(fns)
 
 
 SuiteFactory = Callable[..., Suite]
 _REGISTRY: dict[tuple[str, str], SuiteFactory] = {}
 # Modules that register suites on import (added as suites land).
-_SUITE_MODULES: tuple[str, ...] = ("distral.envs.toy",)
+_SUITE_MODULES: tuple[str, ...] = ("distral.envs.vizdoom_suites", "distral.envs.dmlab", "distral.envs.toy")
 
 
 def register_suite(name: str, backend: str, factory: SuiteFactory) -> None:
@@ -78,3 +86,25 @@ def make_suite(name: str, *, backend: str = "vizdoom", **options: Any) -> Suite:
             raise ValueError(f"suite {name!r} has no backend {backend!r} (available: {', '.join(backends)})")
         raise ValueError(f"unknown suite {name!r} (available: {', '.join(names) or 'none'})")
     return _REGISTRY[(name, backend)](**options)
+
+
+# Options of params.yaml's `suites.<name>` section that every backend understands;
+# the rest (maps, tasks, rewards) describe the ViZDoom tasks only.
+_COMMON_OPTIONS = ("resolution", "action_repeat")
+
+
+def suite_from_params(params: dict[str, Any], name: str, backend: str | None = None) -> Suite:
+    """The suite `name` as params.yaml's `suites:` section configures it.
+
+    `backend` overrides the section's `backend` key; the DeepMind Lab backend gets
+    only the options it shares with ViZDoom (its levels define tasks and rewards).
+    """
+    sections = params.get("suites", {})
+    if name not in sections:
+        raise ValueError(f"params.yaml: key 'suites.{name}' not found (known: {', '.join(sorted(sections))})")
+    options = dict(sections[name])
+    backend = backend or options.pop("backend")
+    options.pop("backend", None)
+    if backend != "vizdoom":
+        options = {k: options[k] for k in _COMMON_OPTIONS if k in options}
+    return make_suite(name, backend=backend, **options)

@@ -117,6 +117,11 @@ def make_toy_suite(**options: Any) -> Suite:
     if unknown:
         raise ValueError(f"toy suite: unknown option(s) {sorted(unknown)} (known: {', '.join(DEFAULTS)})")
     opts = {**DEFAULTS, **options}
+    res = opts["resolution"]
+    if isinstance(res, (list, tuple)):  # (height, width) as the 3D suites take it; the toy room is square
+        if len(res) != 2 or res[0] != res[1]:
+            raise ValueError(f"toy suite: option 'resolution' must be square, got {list(res)}")
+        opts["resolution"] = int(res[0])
     n_tasks = int(opts["n_tasks"])
     goal_cells(n_tasks, int(opts["grid"]))  # validates the size early
 

@@ -1,0 +1,48 @@
+"""Draw Figure 3 (left, centre, right) from the grid-world logs of a profile.
+
+Reads results/{profile}/gridworld/evals.csv (from aggregate-gridworld), the
+distral runs' pi0.csv and the first seed's tasks.csv; writes
+figures/{profile}/fig3_{left,centre,right}.{png,pdf,csv}.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from distral import aggregate, paths, plots
+from distral.config import load_params
+from distral.envs.gridworld import Layout
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--profile", help="budget profile (default: params.yaml's `profile`)")
+    parser.add_argument("--params", default="params.yaml", help="parameters file")
+    parser.add_argument("--root", default=".", help="directory that holds results/ and figures/")
+    parser.add_argument("--distral-algo", default="distral", help="algorithm whose pi_0 is drawn")
+
+
+def run(args: argparse.Namespace) -> int:
+    params = load_params(args.params, {"profile": args.profile} if args.profile else None)
+    profile, gw = params["profile"], params["gridworld"]
+    if args.distral_algo not in gw["algorithms"]:
+        raise ValueError(f"--distral-algo: {args.distral_algo!r} is not one of gridworld.algorithms")
+    root, layout, analysis = Path(args.root), Layout.from_rows(gw["layout"]), gw["analysis"]
+    out = root / paths.FIGURE_DIR.format(profile=profile)
+    evals = pd.read_csv(root / paths.SUITE_DIR.format(profile=profile, suite="gridworld") / "evals.csv")
+    summary = aggregate.curve_summary(aggregate.seed_curves(evals), analysis)
+    plots.save_figure(plots.learning_curves(summary, analysis["confidence"]), summary, out / "fig3_left")
+
+    first = paths.run_dir(profile, "gridworld", args.distral_algo, paths.GRIDWORLD_HP, 0, root)
+    tasks = pd.read_csv(first / "tasks.csv")
+    fig, data = plots.example_tasks(layout, list(zip(tasks["goal_row"], tasks["goal_col"])))
+    plots.save_figure(fig, data, out / "fig3_centre")
+
+    pi0_files = [f for f in aggregate.gridworld_run_files(params, profile, "pi0.csv", root)
+                 if f"/{args.distral_algo}/" in f.as_posix()]
+    fig, data = plots.corridor_policy(layout, aggregate.read_runs(pi0_files))
+    plots.save_figure(fig, data, out / "fig3_right")
+    print(f"Figure 3 written to {out}/fig3_{{left,centre,right}}.{{png,pdf,csv}}")
+    return 0

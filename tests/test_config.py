@@ -1,0 +1,99 @@
+"""params.yaml is validated wherever it is loaded; errors name the key and write nothing."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from distral.cli import main
+from distral.config import ParamsError, load_params
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def params_file(tmp_path):
+    """A writable copy of the project's params.yaml and an editor for it."""
+    path = tmp_path / "params.yaml"
+    path.write_text((ROOT / "params.yaml").read_text())
+
+    def edit(fn):
+        data = yaml.safe_load(path.read_text())
+        fn(data)
+        path.write_text(yaml.safe_dump(data))
+        return path
+
+    return path, edit
+
+
+def test_project_params_are_valid():
+    params = load_params(ROOT / "params.yaml")
+    assert set(params["profiles"]) >= {"smoke", "default", "paper"}
+
+
+def test_misspelt_key_is_named(params_file):
+    _, edit = params_file
+    path = edit(lambda d: d["gridworld"]["soft_q"].update(betta=d["gridworld"]["soft_q"].pop("beta")))
+    with pytest.raises(ParamsError, match=r"gridworld.soft_q.*'betta' was unexpected"):
+        load_params(path)
+
+
+@pytest.mark.parametrize(
+    "key_path, value, message",
+    [
+        (("gridworld", "soft_q", "discount"), 1.5, r"gridworld.soft_q.discount"),
+        (("gridworld", "algorithms", "distral", "alpha"), -0.1, r"gridworld.algorithms.distral.alpha"),
+        (("profiles", "smoke", "gridworld", "seeds"), 0, r"profiles.smoke.gridworld.seeds"),
+        (("gridworld", "n_tasks"), 500, r"gridworld.n_tasks"),
+        (("gridworld", "analysis", "baseline"), "nobody", r"gridworld.analysis.baseline"),
+        (("profile",), "huge", r"key 'profile'"),
+    ],
+)
+def test_out_of_range_values_are_named(params_file, key_path, value, message):
+    _, edit = params_file
+
+    def set_value(d):
+        for key in key_path[:-1]:
+            d = d[key]
+        d[key_path[-1]] = value
+
+    with pytest.raises(ParamsError, match=message):
+        load_params(edit(set_value))
+
+
+def test_missing_and_malformed_files_are_named(tmp_path):
+    with pytest.raises(ParamsError, match="not found"):
+        load_params(tmp_path / "nope.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("profile: [unclosed")
+    with pytest.raises(ParamsError, match="not valid YAML"):
+        load_params(bad)
+
+
+def test_cli_exits_nonzero_and_writes_nothing_on_bad_params(params_file, tmp_path, capsys):
+    _, edit = params_file
+    path = edit(lambda d: d["gridworld"]["soft_q"].update(learning_rate=0))
+    code = main(["gridworld", "--algo", "distral", "--seed", "0", "--params", str(path), "--root", str(tmp_path)])
+    assert code == 2
+    assert "gridworld.soft_q.learning_rate" in capsys.readouterr().err
+    assert not (tmp_path / "results").exists()
+
+
+def test_cli_rejects_unknown_algorithm_and_profile(tmp_path, capsys):
+    base = ["gridworld", "--seed", "0", "--params", str(ROOT / "params.yaml"), "--root", str(tmp_path)]
+    assert main(base + ["--algo", "nope"]) == 2
+    assert "unknown algorithm 'nope'" in capsys.readouterr().err
+    assert main(base + ["--algo", "distral", "--profile", "nope"]) == 2
+    assert "unknown profile 'nope'" in capsys.readouterr().err
+    assert not (tmp_path / "results").exists()
+
+
+def test_snakemake_stops_on_bad_profile_before_scheduling():
+    out = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "figures", "--config", "profile=nope"],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert out.returncode != 0
+    assert "key 'profile': unknown profile 'nope'" in out.stdout + out.stderr
