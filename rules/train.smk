@@ -26,41 +26,25 @@ rule train_gridworld:
         "--seed {wildcards.seed} > {log} 2>&1"
 
 
-# Deep runs (issue 3): one job per (suite, algorithm of Table 1, hp setting, seed).
-DEEP_CODE = [
-    "src/distral/nets.py",
-    "src/distral/losses.py",
-    "src/distral/algorithms.py",
-    "src/distral/train.py",
-    "src/distral/train_cli.py",
-]
-
-
-def deep_params_json(wildcards):
-    """The part of params.yaml a deep run depends on; a change reruns it."""
-    import json
-
-    budget = PARAMS["profiles"][wildcards.profile]["deep"]
-    suite = PARAMS.get("suites", {}).get(wildcards.suite)
-    return json.dumps({"deep": PARAMS["deep"], "budget": budget, "suite": suite}, sort_keys=True)
-
-
 rule train_deep:
     """One deep run (Sec. 4.2, App. B.2): all tasks of a suite trained together, one algorithm, hp, seed."""
     input:
         DEEP_CODE,
     output:
-        episodes=paths.RUN_DIR + "/episodes.csv",
-        meta=paths.RUN_DIR + "/meta.json",
+        episodes=f"{DEEP_RUN}/episodes.csv",
+        meta=f"{DEEP_RUN}/meta.json",
     wildcard_constraints:
         suite="(?!gridworld/)[A-Za-z0-9_-]+",  # grid-world runs belong to train_gridworld
     params:
+        py=PY,
         resolved=deep_params_json,
     log:
         "logs/{profile}/{suite}/{algo}/{hp}/{seed}.log",
     benchmark:
         "benchmarks/{profile}/{suite}/{algo}/{hp}/{seed}.tsv"
     threads: 1
+    conda:
+        "../envs/distral.yaml"
     shell:
-        "{PY} -m distral train --suite {wildcards.suite} --algo {wildcards.algo} --hp {wildcards.hp} "
+        "{params.py} -m distral train --suite {wildcards.suite} --algo {wildcards.algo} --hp {wildcards.hp} "
         "--seed {wildcards.seed} --profile {wildcards.profile} --threads {threads} > {log} 2>&1"
