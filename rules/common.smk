@@ -52,3 +52,23 @@ SUITES_CODE = [
 
 def suite_gallery_files(profile):
     return expand(f"figures/{profile}/suites/{{name}}", name=SUITE_GALLERY_FILES)
+
+
+# Deep runs (issue 3): one job per (suite, algorithm of Table 1, hp setting, seed).
+DEEP_RUN = paths.RUN_DIR
+DEEP_CODE = [
+    "src/distral/nets.py",
+    "src/distral/losses.py",
+    "src/distral/algorithms.py",
+    "src/distral/train.py",
+    "src/distral/train_cli.py",
+]
+
+
+def deep_params_json(wildcards):
+    """The part of params.yaml a deep run depends on; a change reruns it."""
+    import json
+
+    budget = PARAMS["profiles"][wildcards.profile]["deep"]
+    suite = PARAMS.get("suites", {}).get(wildcards.suite)
+    return json.dumps({"deep": PARAMS["deep"], "budget": budget, "suite": suite}, sort_keys=True)

@@ -24,3 +24,27 @@ rule train_gridworld:
     shell:
         "{params.py} -m distral gridworld --profile {wildcards.profile} --algo {wildcards.algo} "
         "--seed {wildcards.seed} > {log} 2>&1"
+
+
+rule train_deep:
+    """One deep run (Sec. 4.2, App. B.2): all tasks of a suite trained together, one algorithm, hp, seed."""
+    input:
+        DEEP_CODE,
+    output:
+        episodes=f"{DEEP_RUN}/episodes.csv",
+        meta=f"{DEEP_RUN}/meta.json",
+    wildcard_constraints:
+        suite="(?!gridworld/)[A-Za-z0-9_-]+",  # grid-world runs belong to train_gridworld
+    params:
+        py=PY,
+        resolved=deep_params_json,
+    log:
+        "logs/{profile}/{suite}/{algo}/{hp}/{seed}.log",
+    benchmark:
+        "benchmarks/{profile}/{suite}/{algo}/{hp}/{seed}.tsv"
+    threads: 1
+    conda:
+        "../envs/distral.yaml"
+    shell:
+        "{params.py} -m distral train --suite {wildcards.suite} --algo {wildcards.algo} --hp {wildcards.hp} "
+        "--seed {wildcards.seed} --profile {wildcards.profile} --threads {threads} > {log} 2>&1"

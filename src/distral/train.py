@@ -1,0 +1,425 @@
+"""The deep training run: all tasks of one suite, one algorithm, one hp setting, one seed.
+
+Synchronous batched actor-critic (a deviation from the paper's 32 asynchronous workers
+per task, see REPRODUCE.md): every update, each task's `envs_per_task` environments
+take `rollout_length` steps with the current policies, then one RMSProp step is taken on
+the sum over tasks of `algorithms.task_loss`. The learning rate anneals linearly from
+epsilon to epsilon/6 over the run's budget (App. B.2).
+
+Crash safety. Every `checkpoint_interval_updates` updates the whole state is written
+atomically: parameters, optimiser, sampling generator, LSTM states, the log rows and,
+for each environment, the seed of its current episode and the actions taken since;
+on restart each environment is rebuilt, reset with that seed and the actions are
+replayed (the suites are deterministic given the reset seed; a checksum of the
+observations verifies it). A run killed at any moment therefore ends with exactly the
+numbers of an uninterrupted run on CPU. A non-finite loss or gradient stops the run
+before the bad step: it is recorded as diverged with its last good numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+import zlib
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+import torch
+
+from distral import io, meta, seeding
+from distral.algorithms import Algorithm, Coefficients, algorithm, task_loss
+from distral.config import ParamsError
+from distral.envs.registry import available_suites, make_suite
+from distral.nets import DistralNet
+
+EPISODES_FILE = "episodes.csv"
+META_FILE = "meta.json"
+CHECKPOINT_FILE = "checkpoint.pt"
+CSV_COLUMNS = ["frames", "task", "policy", "env", "episode", "episode_return", "episode_length"]
+
+
+# --------------------------------------------------------------------------- config
+def resolve_run(params: Mapping[str, Any], *, suite: str, algo: str, hp: str, seed: int, profile: str) -> dict:
+    """Everything one run depends on, from validated params: written to meta.json, stored in checkpoints."""
+    if profile not in params["profiles"]:
+        raise ParamsError(f"unknown profile {profile!r} (known: {', '.join(params['profiles'])})")
+    deep = params["deep"]
+    if hp not in deep["hps"]:
+        raise ValueError(f"unknown hp {hp!r} (known: {', '.join(deep['hps'])})")
+    algorithm(algo, deep["algorithms"])  # clear error for an unknown algorithm
+    if seed < 0:
+        raise ValueError(f"seed must be >= 0, got {seed}")
+    budget = dict(params["profiles"][profile]["deep"])
+    options = dict(params.get("suites", {}).get(suite, {}) or {})
+    backend = options.pop("backend", None) or _only_backend(suite)
+    options["resolution"] = [budget["resolution"], budget["resolution"]]  # (height, width), the suites' convention
+    return {
+        "suite": suite, "backend": backend, "suite_options": options, "algo": algo,
+        "algorithm": dict(deep["algorithms"][algo]), "hp": hp, "hp_values": dict(deep["hps"][hp]),
+        "seed": int(seed), "profile": profile, "budget": budget,
+        "deep": {k: v for k, v in deep.items() if k not in ("algorithms", "hps")},
+    }
+
+
+def _only_backend(suite: str) -> str:
+    backends = [b for n, b in available_suites() if n == suite]
+    if not backends:
+        known = sorted({n for n, _ in available_suites()})
+        raise ValueError(f"unknown suite {suite!r} (available: {', '.join(known)})")
+    if len(backends) > 1:
+        raise ValueError(f"suite {suite!r} has several backends {backends}: set suites.{suite}.backend in params.yaml")
+    return backends[0]
+
+
+def learning_rate(epsilon: float, divisor: float, frames: int, total_frames: int) -> float:
+    """Linear anneal from epsilon at frame 0 to epsilon/divisor at the end of the budget (App. B.2)."""
+    frac = min(frames / total_frames, 1.0)
+    return epsilon * (1.0 - frac * (1.0 - 1.0 / divisor))
+
+
+def _action_repeat(env, suite, default: int) -> int:
+    """Env frames per agent step: the env's own `action_repeat`, else the suite's option, else params."""
+    own = getattr(env.unwrapped, "action_repeat", None)
+    if own is None:
+        own = suite.options.get("action_repeat", default)
+    return int(own)
+
+
+# --------------------------------------------------------------------------- environments
+@dataclass
+class Slot:
+    """One environment of the training batch and what is needed to rebuild its state."""
+
+    task: int
+    index: int
+    episode: int = 0
+    actions: list[int] = field(default_factory=list)  # actions since the current episode's reset
+    ret: float = 0.0
+    length: int = 0
+
+
+class TaskEnvs:
+    """`envs_per_task` environments for each task, stepped synchronously, reset on episode end.
+
+    Episode e of env k of task i is reset with seed derive_seed(run_seed, "train", i, k, e),
+    so its whole state is (that seed, the actions since); that is what a checkpoint stores.
+    """
+
+    def __init__(self, suite, run_seed: int, envs_per_task: int):
+        self.suite, self.run_seed = suite, run_seed
+        self.slots = [[Slot(i, k) for k in range(envs_per_task)] for i in range(suite.n_tasks)]
+        self.envs = [[suite.make_env(i, seeding.derive_seed(run_seed, "env", i, k)) for k in range(envs_per_task)]
+                     for i in range(suite.n_tasks)]
+        env = self.envs[0][0]
+        self.n_actions = int(env.action_space.n)
+        self.obs = [np.stack([self._reset(s) for s in row]) for row in self.slots]
+        self.first = [np.ones(envs_per_task, dtype=bool) for _ in self.slots]
+
+    def _reset(self, slot: Slot) -> np.ndarray:
+        seed = seeding.derive_seed(self.run_seed, "train", slot.task, slot.index, slot.episode)
+        obs, _ = self.envs[slot.task][slot.index].reset(seed=seed)
+        slot.actions, slot.ret, slot.length = [], 0.0, 0
+        return obs
+
+    def step(self, task: int, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[tuple[Slot, float, int]]]:
+        """Step task's envs; returns rewards, done flags and the (slot, return, length) of finished episodes."""
+        rewards = np.zeros(len(actions), dtype=np.float32)
+        dones = np.zeros(len(actions), dtype=bool)
+        finished = []
+        for k, slot in enumerate(self.slots[task]):
+            obs, r, term, trunc, _ = self.envs[task][k].step(int(actions[k]))
+            slot.actions.append(int(actions[k]))
+            slot.ret += float(r)
+            slot.length += 1
+            rewards[k], dones[k] = r, term or trunc
+            if dones[k]:
+                finished.append((slot, slot.ret, slot.length))
+                slot.episode += 1
+                obs = self._reset(slot)
+            self.obs[task][k] = obs
+        self.first[task] = dones
+        return rewards, dones, finished
+
+    def checksum(self) -> int:
+        return zlib.crc32(b"".join(o.tobytes() for o in self.obs))
+
+    def state(self) -> dict:
+        return {"slots": [[vars(s).copy() for s in row] for row in self.slots],
+                "first": [f.copy() for f in self.first], "checksum": self.checksum()}
+
+    def restore(self, state: dict) -> None:
+        """Rebuild every env from its episode seed and replay its actions; verify the observations."""
+        for i, row in enumerate(state["slots"]):
+            for k, saved in enumerate(row):
+                slot = self.slots[i][k]
+                slot.episode = saved["episode"]
+                obs = self._reset(slot)
+                for a in saved["actions"]:
+                    obs, *_ = self.envs[i][k].step(a)
+                slot.actions, slot.ret, slot.length = list(saved["actions"]), saved["ret"], saved["length"]
+                self.obs[i][k] = obs
+        self.first = [f.copy() for f in state["first"]]
+        if self.checksum() != state["checksum"]:
+            raise RuntimeError("the environments did not replay to the checkpointed observations "
+                               "(is the suite deterministic given the reset seed?)")
+
+    def close(self) -> None:
+        for row in self.envs:
+            for env in row:
+                env.close()
+
+
+# --------------------------------------------------------------------------- the run
+class Diverged(Exception):
+    """A non-finite number appeared; the run stops with its last good numbers."""
+
+
+class Trainer:
+    def __init__(self, config: Mapping[str, Any], run_dir: Path, device: str = "cpu"):
+        self.config, self.run_dir, self.device = dict(config), Path(run_dir), torch.device(device)
+        budget, deep = config["budget"], config["deep"]
+        self.algo: Algorithm = algorithm(config["algo"], {config["algo"]: config["algorithm"]})
+        seeding.seed_everything(config["seed"])
+        self.suite = make_suite(config["suite"], backend=config["backend"], **config["suite_options"])
+        self.envs = TaskEnvs(self.suite, config["seed"], budget["envs_per_task"])
+        self.action_repeat = _action_repeat(self.envs.envs[0][0], self.suite, deep["action_repeat"])
+        self.T, self.B, self.n = deep["rollout_length"], budget["envs_per_task"], self.suite.n_tasks
+        self.frames_per_update = self.T * self.B * self.action_repeat
+        self.total_updates = math.ceil(budget["frames_per_task"] / self.frames_per_update)
+        self.total_frames = self.total_updates * self.frames_per_update
+        torch.manual_seed(seeding.derive_seed(config["seed"], "init"))
+        self.net = DistralNet(self.algo.columns, self.n, self.envs.n_actions, budget["resolution"],
+                              self.algo.h_weight).to(self.device)
+        opt = deep["optimiser"]
+        self.lr0 = config["hp_values"]["learning_rate"]
+        self.optimiser = torch.optim.RMSprop(self.net.parameters(), lr=self.lr0, alpha=opt["decay"],
+                                             eps=opt["epsilon"], momentum=opt["momentum"])
+        self.coef = Coefficients(config["hp_values"]["inv_beta"], deep["discount"], deep["value_cost"],
+                                 deep["value_l2_cost"])
+        self.sampler = torch.Generator().manual_seed(seeding.derive_seed(config["seed"], "actions"))
+        self.states = [self.net.initial_state(self.B, self.device) for _ in range(self.n)]
+        self.rows: list[dict] = []
+        self.update = 0
+        self.eval_count = 0
+        self.last_eval_frames: int | None = None
+        self.recent = [deque(maxlen=20) for _ in range(self.n)]
+        self.eval_envs = None
+        self.bf16 = budget.get("precision", "fp32") == "bf16"
+
+    # ---- checkpoints
+    def checkpoint(self) -> None:
+        state = {
+            "config": self.config, "update": self.update, "eval_count": self.eval_count,
+            "last_eval_frames": self.last_eval_frames,
+            "net": self.net.state_dict(), "optimiser": self.optimiser.state_dict(),
+            "sampler": self.sampler.get_state(), "lstm": [tuple(s) for s in self.states],
+            "rows": self.rows, "envs": self.envs.state(), "recent": [list(d) for d in self.recent],
+        }
+        with io.atomic_path(self.run_dir / CHECKPOINT_FILE) as tmp:
+            torch.save(state, tmp)
+
+    def try_resume(self) -> bool:
+        path = self.run_dir / CHECKPOINT_FILE
+        if not path.exists():
+            return False
+        state = torch.load(path, map_location=self.device, weights_only=False)
+        if state["config"] != self.config:
+            raise ValueError(f"{path}: checkpoint was written by a different configuration; delete it to restart")
+        self.update, self.eval_count = state["update"], state["eval_count"]
+        self.last_eval_frames = state["last_eval_frames"]
+        self.net.load_state_dict(state["net"])
+        self.optimiser.load_state_dict(state["optimiser"])
+        self.sampler.set_state(state["sampler"])
+        self.states = [type(self.states[0])(*s) for s in state["lstm"]]
+        self.rows = state["rows"]
+        self.envs.restore(state["envs"])
+        self.recent = [deque(r, maxlen=20) for r in state["recent"]]
+        return True
+
+    # ---- acting and learning
+    def _autocast(self):
+        """bf16 autocast of the network's forward passes when the profile asks for it; losses stay fp32."""
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16)
+
+    def frames(self) -> int:
+        return self.update * self.frames_per_update
+
+    def _sample(self, logits: torch.Tensor, generator: torch.Generator) -> np.ndarray:
+        logits = logits.float().cpu()
+        if not torch.isfinite(logits).all():
+            raise Diverged("non-finite policy logits")
+        return torch.multinomial(torch.softmax(logits, -1), 1, generator=generator).squeeze(-1).numpy()
+
+    def rollout(self) -> list[dict]:
+        """T steps of every task's envs with the current policies; returns one batch per task."""
+        batches = []
+        for i in range(self.n):
+            batches.append({"obs": [self.envs.obs[i].copy()], "first": [self.envs.first[i].copy()],
+                            "a": [], "r": [], "done": [], "state": self.states[i]})
+        with torch.no_grad():
+            for _ in range(self.T):
+                for i in range(self.n):
+                    obs = torch.from_numpy(self.envs.obs[i]).to(self.device)[None]
+                    first = torch.from_numpy(self.envs.first[i]).to(self.device)[None]
+                    with self._autocast():
+                        out, self.states[i] = self.net(i, obs, first, self.states[i])
+                    a = self._sample(out.logits[0], self.sampler)
+                    r, done, finished = self.envs.step(i, a)
+                    b = batches[i]
+                    b["a"].append(a), b["r"].append(r), b["done"].append(done)
+                    b["obs"].append(self.envs.obs[i].copy()), b["first"].append(self.envs.first[i].copy())
+                    for slot, ret, length in finished:
+                        self._log_episode(i, "task", slot.index, slot.episode - 1, ret, length,
+                                          self.frames() + len(b["a"]) * self.B * self.action_repeat)
+        return batches
+
+    def _log_episode(self, task: int, policy: str, env: int, episode: int, ret: float, length: int, frames: int):
+        self.rows.append({"frames": frames, "task": self.suite.task_names[task], "policy": policy, "env": env,
+                          "episode": episode, "episode_return": ret, "episode_length": length})
+        if policy == "task":
+            self.recent[task].append(ret)
+
+    def learn(self, batches: list[dict]) -> dict[str, float]:
+        lr = learning_rate(self.lr0, self.config["deep"]["lr_final_divisor"], self.frames(), self.total_frames)
+        for group in self.optimiser.param_groups:
+            group["lr"] = lr
+        total = torch.zeros((), device=self.device)
+        logged: dict[str, float] = {}
+        for i, b in enumerate(batches):
+            obs = torch.from_numpy(np.stack(b["obs"])).to(self.device)
+            first = torch.from_numpy(np.stack(b["first"])).to(self.device)
+            with self._autocast():
+                out, _ = self.net(i, obs, first, b["state"])
+            out = type(out)(*(x.float() if x is not None else None for x in out))
+            a_t = torch.from_numpy(np.stack(b["a"])).to(self.device)
+            r_t = torch.from_numpy(np.stack(b["r"])).to(self.device)
+            discount_t = self.coef.discount * (1.0 - torch.from_numpy(np.stack(b["done"])).float().to(self.device))
+            head = type(out)(*(x[:-1] if x is not None else None for x in out))
+            loss, parts = task_loss(self.algo, head, a_t, r_t, discount_t, out.value[-1], self.coef)
+            total = total + loss
+            for k, v in parts.items():
+                logged[k] = logged.get(k, 0.0) + float(v.detach())
+        if not torch.isfinite(total):
+            raise Diverged("non-finite loss")
+        self.optimiser.zero_grad(set_to_none=True)
+        total.backward()
+        norm = torch.nn.utils.clip_grad_norm_(self.net.parameters(), self.config["deep"]["optimiser"]["max_grad_norm"])
+        if not torch.isfinite(norm):
+            raise Diverged("non-finite gradient")
+        self.optimiser.step()
+        self.states = [type(s)(*(tuple(x.detach().float() for x in part) if part is not None else None for part in s))
+                       for s in self.states]
+        logged.update(loss=float(total.detach()), grad_norm=float(norm), lr=lr)
+        return logged
+
+    # ---- evaluation of pi_0 (or A3C_multitask's common policy) on every task
+    def evaluate(self) -> None:
+        budget, seed = self.config["budget"], self.config["seed"]
+        m = budget["eval_episodes"]
+        if self.eval_envs is None:
+            self.eval_envs = [[self.suite.make_env(i, seeding.derive_seed(seed, "eval-env", i, k)) for k in range(m)]
+                              for i in range(self.n)]
+        gen = torch.Generator().manual_seed(seeding.derive_seed(seed, "eval-actions", self.eval_count))
+        frames = self.frames()
+        with torch.no_grad():
+            for i in range(self.n):
+                envs = self.eval_envs[i]
+                obs = np.stack([env.reset(seed=seeding.derive_seed(seed, "eval", i, k, self.eval_count))[0]
+                                for k, env in enumerate(envs)])
+                first = np.ones(m, dtype=bool)
+                state = self.net.shared.initial_state(m, self.device)
+                ret, length, active = np.zeros(m), np.zeros(m, dtype=int), np.ones(m, dtype=bool)
+                while active.any():
+                    with self._autocast():
+                        h, state = self.net.distilled(torch.from_numpy(obs).to(self.device)[None],
+                                                      torch.from_numpy(first).to(self.device)[None], state)
+                    a = self._sample(h[0], gen)
+                    for k in np.flatnonzero(active):
+                        o, r, term, trunc, _ = envs[k].step(int(a[k]))
+                        obs[k] = o
+                        ret[k] += r
+                        length[k] += 1
+                        if term or trunc:
+                            active[k] = False
+                    first[:] = False
+                for k in range(m):
+                    self._log_episode(i, "distilled", k, self.eval_count, float(ret[k]), int(length[k]), frames)
+        self.eval_count += 1
+        self.last_eval_frames = frames
+
+    def _eval_due(self) -> bool:
+        """At frame 0, every `eval_interval_frames` per task, and at the end of the budget."""
+        if not self.algo.has_distilled:
+            return False
+        if self.last_eval_frames is None:
+            return True
+        if self.last_eval_frames == self.frames():
+            return False
+        interval = self.config["budget"]["eval_interval_frames"]
+        return self.frames() - self.last_eval_frames >= interval or self.update >= self.total_updates
+
+    # ---- the loop
+    def run(self, progress: bool = False, log=print) -> dict:
+        resumed = self.try_resume()
+        log(f"run {self.config['suite']}/{self.config['algo']}/{self.config['hp']}/{self.config['seed']}: "
+            f"{self.n} tasks x {self.B} envs, {self.total_updates} updates of {self.frames_per_update} frames per task"
+            + (f", resumed at update {self.update}" if resumed else ""))
+        bar = _progress_bar(self.total_frames, self.frames()) if progress else None
+        if bar is not None:  # keep the plain lines readable above the bar
+            log = lambda message: bar.write(message, file=sys.stdout)  # noqa: E731
+        status, reason = "completed", ""
+        start, last_log, start_frames = time.time(), time.time(), self.frames()
+        interval = self.config["budget"]["checkpoint_interval_updates"]
+        try:
+            while True:
+                if self._eval_due():
+                    self.evaluate()
+                if self.update >= self.total_updates:
+                    break
+                stats = self.learn(self.rollout())
+                self.update += 1
+                if self.update % interval == 0 and self.update < self.total_updates:
+                    self.checkpoint()
+                fps = (self.frames() - start_frames) / max(time.time() - start, 1e-9)
+                recent = " ".join(f"{np.mean(d):.2f}" if d else "nan" for d in self.recent)
+                if bar is not None:
+                    bar.update(self.frames_per_update)
+                    bar.set_postfix_str(f"{fps:,.0f} frames/s | return per task {recent}")
+                if time.time() - last_log > 10 or self.update == self.total_updates:
+                    last_log = time.time()
+                    log(f"frames {self.frames()}/{self.total_frames} per task | {fps:,.0f} frames/s per task | "
+                        f"return per task {recent} | loss {stats['loss']:.4g} lr {stats['lr']:.3g}")
+        except Diverged as exc:
+            status, reason = "diverged", str(exc)
+            log(f"diverged at update {self.update} ({reason}); keeping the last good numbers")
+        finally:
+            if bar is not None:
+                bar.close()
+            self.envs.close()
+        self.finish(status, reason)
+        return {"status": status, "frames": self.frames(), "updates": self.update}
+
+    def finish(self, status: str, reason: str) -> None:
+        frame = pd.DataFrame(self.rows, columns=CSV_COLUMNS)
+        io.write_csv(frame, self.run_dir / EPISODES_FILE)
+        wildcards = {k: self.config[k] for k in ("profile", "suite", "algo", "hp", "seed")}
+        info = meta.run_meta(self.config, wildcards)
+        info.update(status=status, diverged_reason=reason or None, frames_per_task=self.frames(),
+                    updates=self.update, action_repeat=self.action_repeat, device=str(self.device),
+                    suite_resolved_options=dict(self.suite.options), task_names=list(self.suite.task_names),
+                    torch_threads=torch.get_num_threads())
+        io.write_json(info, self.run_dir / META_FILE)
+        (self.run_dir / CHECKPOINT_FILE).unlink(missing_ok=True)
+        for stale in self.run_dir.glob(f".{CHECKPOINT_FILE}.*.tmp"):  # left by a kill during a checkpoint write
+            stale.unlink(missing_ok=True)
+
+
+def _progress_bar(total: int, initial: int):
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, unit="frame", unit_scale=True, file=sys.stderr, dynamic_ncols=True)

@@ -1,0 +1,53 @@
+"""Shared helpers of the deep-algorithm tests: small, fast configurations of the toy suite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from distral.config import load_params
+from distral.train import Trainer, resolve_run
+
+ROOT = Path(__file__).resolve().parents[1]
+PARAMS = ROOT / "params.yaml"
+
+
+def toy_config(algo: str, seed: int, frames: int, hp: str = "ent3e-3_lr8e-4", envs: int = 4,
+               n_tasks: int = 2, grid: int = 4, checkpoint_every: int = 10**6, eval_every: int | None = None,
+               learning_rate: float | None = None) -> dict:
+    """A toy-suite run: 20x20 pixels, a few tasks, an hp setting of the App. B.2 grid.
+
+    `learning_rate` overrides epsilon: the learning tests use 3e-3 so that a few dozen
+    updates suffice (our batches of 4 envs per task are not the paper's 32 async workers).
+    """
+    params = load_params(PARAMS)
+    config = resolve_run(params, suite="toy", algo=algo, hp=hp, seed=seed, profile="smoke")
+    config["budget"].update(frames_per_task=frames, envs_per_task=envs, resolution=20,
+                            eval_interval_frames=eval_every or max(frames // 4, 1), eval_episodes=4,
+                            checkpoint_interval_updates=checkpoint_every)
+    config["suite_options"].update(n_tasks=n_tasks, grid=grid, resolution=20)
+    if learning_rate is not None:
+        config["hp_values"]["learning_rate"] = learning_rate
+    return config
+
+
+def run_toy(args: tuple) -> tuple[str, int, str]:
+    """Run one toy configuration in this process (1 torch thread); returns (algo, seed, CSV text)."""
+    import torch
+
+    torch.set_num_threads(1)
+    algo, seed, frames, learning_rate, out_dir = args
+    run_dir = Path(out_dir) / f"{algo}_{seed}"
+    Trainer(toy_config(algo, seed, frames, learning_rate=learning_rate), run_dir).run(log=lambda m: None)
+    return algo, seed, (run_dir / "episodes.csv").read_text()
+
+
+def quarters(csv_text: str, policy: str = "task") -> list[float]:
+    """Mean episode return in each quarter of the run's episodes (ordered by frames)."""
+    from io import StringIO
+
+    frame = pd.read_csv(StringIO(csv_text))
+    frame = frame[frame.policy == policy].sort_values("frames", kind="stable")
+    n = len(frame) // 4
+    return [float(frame.episode_return.iloc[k * n:(k + 1) * n].mean()) for k in range(4)]
