@@ -20,13 +20,7 @@ SUITES = ("mazes", "navigation", "laser-tag")
 FAST = {"episode_frames": 400, "maps_per_wad": 2}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def wad_cache(tmp_path_factory):
-    """Generated WADs go to a fresh directory, so the tests also exercise generation."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("DISTRAL_WAD_CACHE", str(tmp_path_factory.mktemp("wads")))
-    yield
-    mp.undo()
+pytestmark = pytest.mark.usefixtures("fresh_wad_cache")
 
 
 def rollout(env, seed: int, n: int, action_seed: int = 0):

@@ -21,12 +21,7 @@ FORWARD, BACKWARD = ACTION_NAMES.index("forward"), ACTION_NAMES.index("backward"
 FAST = {"episode_frames": 600, "maps_per_wad": 2}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def wad_cache(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("DISTRAL_WAD_CACHE", str(tmp_path_factory.mktemp("wads")))
-    yield
-    mp.undo()
+pytestmark = pytest.mark.usefixtures("fresh_wad_cache")
 
 
 def warp_to(env, cell, steps: int = 1):
