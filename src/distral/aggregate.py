@@ -18,12 +18,14 @@ from distral.stats import bootstrap_ci, normalised_auc
 CURVE_METRICS = ("return", "steps_to_goal")
 
 
-def gridworld_run_files(params: dict, profile: str, filename: str, root: str | Path = ".") -> list[Path]:
-    """The `filename` of every grid-world run of `profile` (algorithms x seeds)."""
+def gridworld_run_files(
+    params: dict, profile: str, filename: str, root: str | Path = ".", algos: list[str] | None = None
+) -> list[Path]:
+    """The `filename` of every grid-world run of `profile` (`algos`, default all, x seeds)."""
     seeds = range(params["profiles"][profile]["gridworld"]["seeds"])
     return [
         paths.run_dir(profile, "gridworld", algo, paths.GRIDWORLD_HP, seed, root) / filename
-        for algo in params["gridworld"]["algorithms"]
+        for algo in algos or params["gridworld"]["algorithms"]
         for seed in seeds
     ]
 

@@ -40,8 +40,7 @@ def run(args: argparse.Namespace) -> int:
     fig, data = plots.example_tasks(layout, list(zip(tasks["goal_row"], tasks["goal_col"])))
     plots.save_figure(fig, data, out / "fig3_centre")
 
-    pi0_files = [f for f in aggregate.gridworld_run_files(params, profile, "pi0.csv", root)
-                 if f"/{args.distral_algo}/" in f.as_posix()]
+    pi0_files = aggregate.gridworld_run_files(params, profile, "pi0.csv", root, algos=[args.distral_algo])
     fig, data = plots.corridor_policy(layout, aggregate.read_runs(pi0_files))
     plots.save_figure(fig, data, out / "fig3_right")
     print(f"Figure 3 written to {out}/fig3_{{left,centre,right}}.{{png,pdf,csv}}")
