@@ -97,3 +97,29 @@ def test_snakemake_stops_on_bad_profile_before_scheduling():
     )
     assert out.returncode != 0
     assert "key 'profile': unknown profile 'nope'" in out.stdout + out.stderr
+
+
+def test_profile_hp_subset_must_name_a_grid_setting(params_file):
+    _, edit = params_file
+    path = edit(lambda d: d["profiles"]["smoke"]["deep"].update(hps=["ent1e-3_lr9e-9"]))
+    with pytest.raises(ParamsError, match=r"profiles.smoke.deep.hps.*'ent1e-3_lr9e-9'"):
+        load_params(path)
+
+
+def test_per_suite_frame_budget_must_cover_every_suite(params_file):
+    _, edit = params_file
+    path = edit(lambda d: d["profiles"]["smoke"]["deep"].update(frames_per_task={"mazes": 8000}))
+    with pytest.raises(ParamsError, match=r"profiles.smoke.deep.frames_per_task.*navigation, laser-tag"):
+        load_params(path)
+
+
+def test_sweep_sizes_follow_the_profiles():
+    from distral.sweep import deep_runs, frames_per_task
+
+    params = load_params(ROOT / "params.yaml")
+    paper = deep_runs(params, "paper")
+    assert len(paper) == 3 * 7 * 9 * 4  # Sec. 4.2: 3 suites x 7 algorithms x 9 settings x 4 runs
+    assert len(set(paper)) == len(paper)
+    budget = params["profiles"]["paper"]["deep"]
+    assert frames_per_task(budget, "mazes") == 400_000_000
+    assert frames_per_task(budget, "laser-tag") == 660_000_000  # App. B.2

@@ -71,12 +71,27 @@ def _check_cross_fields(params: dict, source: str) -> None:
             f"{source}: key 'gridworld.analysis.baseline': {baseline!r} is not one of gridworld.algorithms"
         )
     for name, budget in params["profiles"].items():
+        _check_deep_budget(params, name, budget["deep"], source)
         gw = budget["gridworld"]
         if gw["eval_interval"] > gw["env_steps_per_task"]:
             raise ParamsError(
                 f"{source}: key 'profiles.{name}.gridworld.eval_interval': larger than "
                 f"env_steps_per_task ({gw['env_steps_per_task']})"
             )
+
+
+def _check_deep_budget(params: dict, name: str, deep: dict, source: str) -> None:
+    """A profile's hp subset must name settings of deep.hps; a per-suite frame budget must cover every suite."""
+    for hp in deep["hps"]:
+        if hp not in params["deep"]["hps"]:
+            raise ParamsError(f"{source}: key 'profiles.{name}.deep.hps': {hp!r} is not one of deep.hps "
+                              f"({', '.join(params['deep']['hps'])})")
+    frames = deep["frames_per_task"]
+    if isinstance(frames, dict):
+        missing = [s for s in params.get("suites", {}) or {} if s not in frames]
+        if missing:
+            raise ParamsError(f"{source}: key 'profiles.{name}.deep.frames_per_task': no budget for suite(s) "
+                              f"{', '.join(missing)}")
 
 
 def load_params(

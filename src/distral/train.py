@@ -36,6 +36,7 @@ from distral.algorithms import Algorithm, Coefficients, algorithm, task_loss
 from distral.config import ParamsError
 from distral.envs.registry import available_suites, make_suite
 from distral.nets import DistralNet
+from distral.sweep import frames_per_task
 
 EPISODES_FILE = "episodes.csv"
 META_FILE = "meta.json"
@@ -55,6 +56,7 @@ def resolve_run(params: Mapping[str, Any], *, suite: str, algo: str, hp: str, se
     if seed < 0:
         raise ValueError(f"seed must be >= 0, got {seed}")
     budget = dict(params["profiles"][profile]["deep"])
+    budget["frames_per_task"] = frames_per_task(budget, suite, profile)  # one number for this suite
     options = dict(params.get("suites", {}).get(suite, {}) or {})
     backend = options.pop("backend", None) or _only_backend(suite)
     options["resolution"] = [budget["resolution"], budget["resolution"]]  # (height, width), the suites' convention
