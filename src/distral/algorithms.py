@@ -69,6 +69,7 @@ class Coefficients:
     discount: float
     value_cost: float
     value_l2_cost: float
+    env_reduction: str = "sum"  # over a task's envs: "sum" (B workers' updates add up) or "mean"
 
 
 def task_loss(
@@ -83,11 +84,12 @@ def task_loss(
     """The loss of one task's rollout [T, B] and its parts for logging.
 
     Per-step losses are summed over the rollout's T steps, as an A3C worker accumulates
-    its gradient over its rollout, and averaged over the B environments, which stand in
-    for the paper's asynchronous workers. `out` is the network's output on the
-    rollout, `bootstrap_v` V_i(s_T).
+    its gradient over its rollout, and summed (or averaged, `coef.env_reduction`) over
+    the B environments, which stand in for the paper's asynchronous workers (docs/deep.md,
+    Calibration). `out` is the network's output on the rollout, `bootstrap_v` V_i(s_T).
     """
     beta = 1.0 / coef.inv_beta
+    _reduce = _sum_over_envs if coef.env_reduction == "sum" else _mean_over_envs
     parts: dict[str, torch.Tensor] = {}
     if algo.objective == "a3c":
         g_t = losses.n_step_returns(r_t, discount_t, bootstrap_v)
@@ -109,6 +111,27 @@ def task_loss(
     return total, parts
 
 
-def _reduce(x_t: torch.Tensor) -> torch.Tensor:
-    """Sum over time, mean over the batch of environments: [T, B] -> scalar."""
+def _sum_over_envs(x_t: torch.Tensor) -> torch.Tensor:
+    """Sum over time and over the environments: [T, B] -> scalar (B workers' gradients add up)."""
+    return x_t.sum()
+
+
+def _mean_over_envs(x_t: torch.Tensor) -> torch.Tensor:
+    """Sum over time, mean over the environments: [T, B] -> scalar."""
     return x_t.sum(0).mean()
+
+
+def policy_diagnostics(out: Outputs) -> dict[str, torch.Tensor]:
+    """Per-state means over a rollout of KL(pi_i || pi_0) and the entropies of pi_i and pi_0.
+
+    What issue 10 asked to log: whether pi_0 follows the task policies (KL falls) or
+    stays where it started. No gradient flows; these are measurements only.
+    """
+    with torch.no_grad():
+        log_pi = torch.log_softmax(out.logits.float(), -1)
+        stats = {"entropy_pi_i": -(log_pi.exp() * log_pi).sum(-1).mean()}
+        if out.h is not None:
+            log_pi0 = torch.log_softmax(out.h.float(), -1)
+            stats["entropy_pi_0"] = -(log_pi0.exp() * log_pi0).sum(-1).mean()
+            stats["kl_pi_i_pi_0"] = (log_pi.exp() * (log_pi - log_pi0)).sum(-1).mean()
+    return stats

@@ -32,7 +32,7 @@ import pandas as pd
 import torch
 
 from distral import io, meta, seeding
-from distral.algorithms import Algorithm, Coefficients, algorithm, task_loss
+from distral.algorithms import Algorithm, Coefficients, algorithm, policy_diagnostics, task_loss
 from distral.config import ParamsError
 from distral.envs.registry import available_suites, make_suite
 from distral.nets import DistralNet
@@ -41,6 +41,8 @@ from distral.sweep import frames_per_task
 EPISODES_FILE = "episodes.csv"
 META_FILE = "meta.json"
 CHECKPOINT_FILE = "checkpoint.pt"
+DIAGNOSTICS_FILE = "diagnostics.csv"
+DIAGNOSTICS_COLUMNS = ["frames", "task", "metric", "value"]
 CSV_COLUMNS = ["frames", "task", "policy", "env", "episode", "episode_return", "episode_length"]
 
 
@@ -202,10 +204,11 @@ class Trainer:
         self.optimiser = torch.optim.RMSprop(self.net.parameters(), lr=self.lr0, alpha=opt["decay"],
                                              eps=opt["epsilon"], momentum=opt["momentum"])
         self.coef = Coefficients(config["hp_values"]["inv_beta"], deep["discount"], deep["value_cost"],
-                                 deep["value_l2_cost"])
+                                 deep["value_l2_cost"], deep["env_reduction"])
         self.sampler = torch.Generator().manual_seed(seeding.derive_seed(config["seed"], "actions"))
         self.states = [self.net.initial_state(self.B, self.device) for _ in range(self.n)]
         self.rows: list[dict] = []
+        self.diagnostics: list[dict] = []
         self.update = 0
         self.eval_count = 0
         self.last_eval_frames: int | None = None
@@ -220,7 +223,7 @@ class Trainer:
             "last_eval_frames": self.last_eval_frames,
             "net": self.net.state_dict(), "optimiser": self.optimiser.state_dict(),
             "sampler": self.sampler.get_state(), "lstm": [tuple(s) for s in self.states],
-            "rows": self.rows, "envs": self.envs.state(), "recent": [list(d) for d in self.recent],
+            "rows": self.rows, "diagnostics": self.diagnostics, "envs": self.envs.state(), "recent": [list(d) for d in self.recent],
         }
         with io.atomic_path(self.run_dir / CHECKPOINT_FILE) as tmp:
             torch.save(state, tmp)
@@ -239,6 +242,7 @@ class Trainer:
         self.sampler.set_state(state["sampler"])
         self.states = [type(self.states[0])(*s) for s in state["lstm"]]
         self.rows = state["rows"]
+        self.diagnostics = state["diagnostics"]
         self.envs.restore(state["envs"])
         self.recent = [deque(r, maxlen=20) for r in state["recent"]]
         return True
@@ -287,37 +291,73 @@ class Trainer:
             self.recent[task].append(ret)
 
     def learn(self, batches: list[dict]) -> dict[str, float]:
+        """One RMSProp step on all tasks' rollouts; each task's gradient is clipped on its own.
+
+        The paper's workers each clipped their own gradient before applying it; one global
+        norm over the sum of all tasks' gradients would let a task with a large gradient
+        shrink every other task's update (an interference Distral's comparisons must not
+        contain, issue 10). So each task's loss is differentiated separately, its gradient
+        clipped to `max_grad_norm` (`clip: per_task`), and the clipped gradients summed.
+        """
         lr = learning_rate(self.lr0, self.config["deep"]["lr_final_divisor"], self.frames(), self.total_frames)
         for group in self.optimiser.param_groups:
             group["lr"] = lr
-        total = torch.zeros((), device=self.device)
+        opt = self.config["deep"]["optimiser"]
+        params = [p for p in self.net.parameters()]
+        grads = [torch.zeros_like(p) for p in params]
+        losses_per_task, norms = [], []
         logged: dict[str, float] = {}
         for i, b in enumerate(batches):
-            obs = torch.from_numpy(np.stack(b["obs"])).to(self.device)
-            first = torch.from_numpy(np.stack(b["first"])).to(self.device)
-            with self._autocast():
-                out, _ = self.net(i, obs, first, b["state"])
-            out = type(out)(*(x.float() if x is not None else None for x in out))
-            a_t = torch.from_numpy(np.stack(b["a"])).to(self.device)
-            r_t = torch.from_numpy(np.stack(b["r"])).to(self.device)
-            discount_t = self.coef.discount * (1.0 - torch.from_numpy(np.stack(b["done"])).float().to(self.device))
-            head = type(out)(*(x[:-1] if x is not None else None for x in out))
-            loss, parts = task_loss(self.algo, head, a_t, r_t, discount_t, out.value[-1], self.coef)
-            total = total + loss
+            loss, parts, diagnostics = self._task_loss(i, b)
+            if not torch.isfinite(loss):
+                raise Diverged("non-finite loss")
+            task_grads = torch.autograd.grad(loss, params, allow_unused=True)
+            norm = _global_norm(task_grads)
+            if not torch.isfinite(norm):
+                raise Diverged("non-finite gradient")
+            scale = min(1.0, opt["max_grad_norm"] / (float(norm) + 1e-6)) if opt["clip"] == "per_task" else 1.0
+            for acc, g in zip(grads, task_grads):
+                if g is not None:
+                    acc.add_(g, alpha=scale)
+            losses_per_task.append(float(loss.detach()))
+            norms.append(float(norm))
             for k, v in parts.items():
                 logged[k] = logged.get(k, 0.0) + float(v.detach())
-        if not torch.isfinite(total):
-            raise Diverged("non-finite loss")
-        self.optimiser.zero_grad(set_to_none=True)
-        total.backward()
-        norm = torch.nn.utils.clip_grad_norm_(self.net.parameters(), self.config["deep"]["optimiser"]["max_grad_norm"])
-        if not torch.isfinite(norm):
-            raise Diverged("non-finite gradient")
+            self._log_diagnostics(i, diagnostics, float(norm))
+        for p, g in zip(params, grads):
+            p.grad = g
+        norm = float(_global_norm(grads))
+        if opt["clip"] == "global":
+            torch.nn.utils.clip_grad_norm_(params, opt["max_grad_norm"])
         self.optimiser.step()
+        self.optimiser.zero_grad(set_to_none=True)
         self.states = [type(s)(*(tuple(x.detach().float() for x in part) if part is not None else None for part in s))
                        for s in self.states]
-        logged.update(loss=float(total.detach()), grad_norm=float(norm), lr=lr)
+        logged.update(loss=sum(losses_per_task), grad_norm=norm, lr=lr)
         return logged
+
+    def _task_loss(self, i: int, b: dict):
+        """Task i's loss on its rollout batch, its parts, and its policy diagnostics."""
+        obs = torch.from_numpy(np.stack(b["obs"])).to(self.device)
+        first = torch.from_numpy(np.stack(b["first"])).to(self.device)
+        with self._autocast():
+            out, _ = self.net(i, obs, first, b["state"])
+        out = type(out)(*(x.float() if x is not None else None for x in out))
+        a_t = torch.from_numpy(np.stack(b["a"])).to(self.device)
+        r_t = torch.from_numpy(np.stack(b["r"])).to(self.device)
+        discount_t = self.coef.discount * (1.0 - torch.from_numpy(np.stack(b["done"])).float().to(self.device))
+        head = type(out)(*(x[:-1] if x is not None else None for x in out))
+        loss, parts = task_loss(self.algo, head, a_t, r_t, discount_t, out.value[-1], self.coef)
+        return loss, parts, policy_diagnostics(head)
+
+    def _log_diagnostics(self, task: int, diagnostics: dict, grad_norm: float) -> None:
+        """Every `diagnostics_interval` updates (and the first), one row per task and metric."""
+        if self.update % self.config["deep"]["diagnostics_interval_updates"]:
+            return
+        frames = self.frames() + self.frames_per_update  # frames per task at the end of this update
+        name = self.suite.task_names[task]
+        for metric, value in sorted({**{k: float(v) for k, v in diagnostics.items()}, "grad_norm": grad_norm}.items()):
+            self.diagnostics.append({"frames": frames, "task": name, "metric": metric, "value": value})
 
     # ---- evaluation of pi_0 (or A3C_multitask's common policy) on every task
     def evaluate(self) -> None:
@@ -409,6 +449,7 @@ class Trainer:
     def finish(self, status: str, reason: str) -> None:
         frame = pd.DataFrame(self.rows, columns=CSV_COLUMNS)
         io.write_csv(frame, self.run_dir / EPISODES_FILE)
+        io.write_csv(pd.DataFrame(self.diagnostics, columns=DIAGNOSTICS_COLUMNS), self.run_dir / DIAGNOSTICS_FILE)
         wildcards = {k: self.config[k] for k in ("profile", "suite", "algo", "hp", "seed")}
         info = meta.run_meta(self.config, wildcards)
         info.update(status=status, diverged_reason=reason or None, frames_per_task=self.frames(),
@@ -419,6 +460,12 @@ class Trainer:
         (self.run_dir / CHECKPOINT_FILE).unlink(missing_ok=True)
         for stale in self.run_dir.glob(f".{CHECKPOINT_FILE}.*.tmp"):  # left by a kill during a checkpoint write
             stale.unlink(missing_ok=True)
+
+
+def _global_norm(grads) -> torch.Tensor:
+    """L2 norm of a list of gradients (None for parameters the loss does not reach)."""
+    norms = [g.detach().float().norm() for g in grads if g is not None]
+    return torch.linalg.vector_norm(torch.stack(norms)) if norms else torch.zeros(())
 
 
 def _progress_bar(total: int, initial: int):
