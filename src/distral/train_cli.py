@@ -22,7 +22,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", default=None, help="budget profile: smoke, default or paper (default: params.yaml)")
     parser.add_argument("--params", default="params.yaml", help="parameters file (default: params.yaml)")
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:N or auto")
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="CPU cores given to the run (Snakemake's threads, SLURM's cpus_per_task): torch's "
+                             "threads (default: torch's choice); the env worker threads follow it")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="env worker threads (default: 4 per --threads core; 0 steps the envs in the main "
+                             "thread). Changes the speed only, never the numbers")
     parser.add_argument("--root", default=".", help="directory under which results/ is written")
     parser.add_argument("--progress", choices=["auto", "on", "off"], default="auto",
                         help="progress bar: auto shows it on a terminal only")
@@ -55,9 +60,11 @@ def run(args: argparse.Namespace) -> int:
         if args.threads < 1:
             raise ValueError(f"--threads must be >= 1, got {args.threads}")
         torch.set_num_threads(args.threads)
+    if args.workers is not None and args.workers < 0:
+        raise ValueError(f"--workers must be >= 0, got {args.workers}")
     run_dir = paths.run_dir(profile, args.suite, args.algo, args.hp, args.seed, root=args.root)
     progress = sys.stderr.isatty() if args.progress == "auto" else args.progress == "on"
-    result = Trainer(config, run_dir, device=device).run(progress=progress, log=lambda m: print(m, flush=True))
+    result = Trainer(config, run_dir, device=device, workers=args.workers).run(progress=progress, log=lambda m: print(m, flush=True))
     print(f"{result['status']}: {run_dir}", flush=True)
     return 0
 
