@@ -3,6 +3,12 @@ number of env worker threads changes the speed only, never the numbers (toy and 
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -61,3 +67,37 @@ def test_mazes_numbers_do_not_depend_on_the_workers(tmp_path, fresh_wad_cache):
     texts = {w: _episodes(config, tmp_path / str(w), w) for w in (0, 2)}
     assert texts[0] == texts[2]
     assert "distilled" in texts[0] and texts[0].count("\n") > 8
+
+
+def _alive(pid: int) -> bool:
+    stat = Path(f"/proc/{pid}/stat")
+    try:
+        return stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc").exists(), reason="needs Linux /proc")
+def test_engines_end_with_a_killed_trainer(fresh_wad_cache):
+    """kill -9 of the process that steps ViZDoom envs on worker threads leaves no engine behind."""
+    code = ("from distral.actors import TaskEnvs\nfrom distral.envs.registry import make_suite\n"
+            "import time\nenvs = TaskEnvs(make_suite('mazes', resolution=[42, 42]), 0, 2, workers=2)\n"
+            "print('ready', flush=True)\ntime.sleep(60)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "ready"
+    children = {int(c) for t in Path(f"/proc/{proc.pid}/task").iterdir() for c in (t / "children").read_text().split()}
+    assert len(children) >= 16  # 8 tasks x 2 envs, and the watchdog
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 10
+    while any(map(_alive, children)) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not any(map(_alive, children)), "ViZDoom engines outlived their trainer"
+
+
+def test_cli_rejects_negative_workers(tmp_path, capsys):
+    from distral import cli
+
+    code = cli.main(["train", "--suite", "toy", "--algo", "A3C", "--hp", "ent3e-3_lr8e-4", "--seed", "0",
+                     "--profile", "smoke", "--params", str(PARAMS), "--root", str(tmp_path), "--workers", "-1"])
+    assert code == 2 and "--workers must be >= 0" in capsys.readouterr().err

@@ -38,14 +38,27 @@ class Diverged(Exception):
     """A non-finite number appeared; the run stops with its last good numbers."""
 
 
-def default_workers(threads: int | None = None) -> int:
-    """Env worker threads for a run given `threads` cores (default: torch's thread count).
+def default_workers(cores: int | None = None) -> int:
+    """Env worker threads for a run given `cores` (default: torch's thread count).
 
     Four per core: the threads only wait on engine processes, and more of them keep
     more engines busy (measured in bench/bench_loop.py, docs/deep.md).
     """
-    threads = threads or torch.get_num_threads()
-    return max(1, 4 * int(threads))
+    cores = cores or torch.get_num_threads()
+    return max(1, 4 * int(cores))
+
+
+def split_threads(cores: int) -> tuple[int, int]:
+    """(torch threads, env worker threads) for a run given `cores` CPU cores.
+
+    Half the cores (at least one) to torch, the rest left to the ViZDoom engine
+    processes. Measured here (2 cores, bench/bench_loop.py): with 2 torch threads the
+    network's spinning OpenMP threads fight the engines and, when other jobs share the
+    machine, stall (network alone 600-6,000 agent frames/s against 18,000 with 1 thread).
+    """
+    if cores < 1:
+        raise ValueError(f"threads must be >= 1, got {cores}")
+    return max(1, cores // 2), default_workers(cores)
 
 
 def sample(logits: torch.Tensor, generator: torch.Generator) -> np.ndarray:

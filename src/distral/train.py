@@ -282,7 +282,7 @@ class Trainer:
         info.update(status=status, diverged_reason=reason or None, frames_per_task=self.frames(),
                     updates=self.update, action_repeat=self.action_repeat, device=str(self.device),
                     suite_resolved_options=dict(self.suite.options), task_names=list(self.suite.task_names),
-                    torch_threads=torch.get_num_threads())
+                    torch_threads=torch.get_num_threads(), env_workers=self.envs.workers)
         io.write_json(info, self.run_dir / META_FILE)
         (self.run_dir / CHECKPOINT_FILE).unlink(missing_ok=True)
         for stale in self.run_dir.glob(f".{CHECKPOINT_FILE}.*.tmp"):  # left by a kill during a checkpoint write
