@@ -122,7 +122,6 @@ class Trainer:
         self.eval_count = 0
         self.last_eval_frames: int | None = None
         self.recent = [deque(maxlen=20) for _ in range(self.n)]
-        self.eval_envs = None
         self.bf16 = budget.get("precision", "fp32") == "bf16"
 
     # ---- checkpoints
@@ -210,12 +209,18 @@ class Trainer:
     def evaluate(self) -> None:
         budget, seed = self.config["budget"], self.config["seed"]
         m = budget["eval_episodes"]
-        if self.eval_envs is None:
-            self.eval_envs = [[self.suite.make_env(i, seeding.derive_seed(seed, "eval-env", i, k)) for k in range(m)]
-                              for i in range(self.n)]
+        # Fresh envs each time, closed after: every episode restarts its engine anyway (reset with a
+        # seed), and between evaluations their engines would only hold memory.
+        eval_envs = [[self.suite.make_env(i, seeding.derive_seed(seed, "eval-env", i, k)) for k in range(m)]
+                     for i in range(self.n)]
         gen = torch.Generator().manual_seed(seeding.derive_seed(seed, "eval-actions", self.eval_count))
         frames = self.frames()
-        for i, k, ret, length in actors.evaluate(self, self.eval_envs, gen):
+        try:
+            episodes = actors.evaluate(self, eval_envs, gen)
+        finally:
+            for env in (e for row in eval_envs for e in row):
+                env.close()
+        for i, k, ret, length in episodes:
             self._log_episode(i, "distilled", k, self.eval_count, ret, length, frames)
         self.eval_count += 1
         self.last_eval_frames = frames
@@ -269,8 +274,6 @@ class Trainer:
             if bar is not None:
                 bar.close()
             self.envs.close()
-            for env in (e for row in self.eval_envs or [] for e in row):
-                env.close()
         self.finish(status, reason)
         return {"status": status, "frames": self.frames(), "updates": self.update}
 
