@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -115,7 +114,6 @@ def one(args) -> dict:
     import numpy as np
     import torch
 
-    from distral import actors
     from distral.config import load_params
     from distral.nets import act, acting
     from distral.train import Trainer, resolve_run
