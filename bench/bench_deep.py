@@ -33,6 +33,7 @@ def one(args) -> dict:
     import numpy as np
     import torch
 
+    from distral.actors import sample
     from distral.config import load_params
     from distral.train import Trainer, resolve_run
 
@@ -64,7 +65,7 @@ def one(args) -> dict:
             for _ in range(T):
                 for i in range(n):
                     out, trainer.states[i] = trainer.net(i, obs, first, trainer.states[i])
-                    batches[i]["a"].append(trainer._sample(out.logits[0], trainer.sampler))
+                    batches[i]["a"].append(sample(out.logits[0], trainer.sampler))
         trainer.learn(batches)
 
     def rate(fn):

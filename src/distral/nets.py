@@ -139,3 +139,114 @@ class DistralNet(nn.Module):
             raise ValueError("this algorithm has no distilled policy")
         h, _, state = self.shared(obs_t, first_t, state)
         return h, state
+
+
+# --------------------------------------------------------------------------- batched acting
+class StackedColumns(NamedTuple):
+    """The weights of n columns laid side by side, so that one call acts for all n tasks.
+
+    Convolutions become grouped convolutions (group j = column j), the linear layers
+    batched matrix products over the task axis. Built once per rollout (the weights do
+    not change while acting), used by `stacked_step` only: learning keeps `Column`.
+    """
+
+    n: int
+    conv1_w: torch.Tensor  # [n*16, 3, 8, 8]
+    conv1_b: torch.Tensor
+    conv2_w: torch.Tensor  # [n*32, 16, 4, 4]
+    conv2_b: torch.Tensor
+    fc_w: torch.Tensor  # [n, in, 256] (transposed for bmm)
+    fc_b: torch.Tensor  # [n, 1, 256]
+    w_ih: torch.Tensor  # [n, 256, 4*256]
+    w_hh: torch.Tensor  # [n, 256, 4*256]
+    lstm_b: torch.Tensor  # [n, 1, 4*256]: b_ih + b_hh
+    pol_w: torch.Tensor  # [n, 256, A]
+    pol_b: torch.Tensor  # [n, 1, A]
+    val_w: torch.Tensor  # [n, 256, 1]
+    val_b: torch.Tensor  # [n, 1, 1]
+
+
+def stack_columns(columns) -> StackedColumns:
+    """Stack the parameters of `columns` (detached: acting needs no gradient)."""
+    def cat(get):
+        return torch.cat([get(c).detach() for c in columns])
+
+    def bmat(get):  # nn.Linear stores [out, in]; bmm wants [n, in, out]
+        return torch.stack([get(c).detach().t() for c in columns])
+
+    def bvec(get):
+        return torch.stack([get(c).detach() for c in columns]).unsqueeze(1)
+
+    return StackedColumns(
+        n=len(columns),
+        conv1_w=cat(lambda c: c.torso[0].weight), conv1_b=cat(lambda c: c.torso[0].bias),
+        conv2_w=cat(lambda c: c.torso[2].weight), conv2_b=cat(lambda c: c.torso[2].bias),
+        fc_w=bmat(lambda c: c.torso[5].weight), fc_b=bvec(lambda c: c.torso[5].bias),
+        w_ih=bmat(lambda c: c.lstm.weight_ih), w_hh=bmat(lambda c: c.lstm.weight_hh),
+        lstm_b=bvec(lambda c: c.lstm.bias_ih + c.lstm.bias_hh),
+        pol_w=bmat(lambda c: c.policy.weight), pol_b=bvec(lambda c: c.policy.bias),
+        val_w=bmat(lambda c: c.value.weight), val_b=bvec(lambda c: c.value.bias),
+    )
+
+
+def stacked_step(p: StackedColumns, obs: torch.Tensor, first: torch.Tensor, state: LSTMState):
+    """One acting step of n columns at once: obs [n, B, H, W, 3] uint8, first [n, B], state ([n, B, 256],)*2.
+
+    Column j sees only obs[j]; the result equals Column.forward on a single time step
+    of each task (tests/test_nets_acting.py checks it against the per-task call).
+    Returns logits [n, B, A], value [n, B] and the new state (fp32).
+    """
+    n, B, H, W, C = obs.shape
+    x = obs.permute(1, 0, 4, 2, 3).reshape(B, n * C, H, W).float().div_(255.0)
+    x = torch.relu(torch.nn.functional.conv2d(x, p.conv1_w, p.conv1_b, stride=CONV1[2], groups=n))
+    x = torch.relu(torch.nn.functional.conv2d(x, p.conv2_w, p.conv2_b, stride=CONV2[2], groups=n))
+    x = x.reshape(B, n, -1).transpose(0, 1)  # [n, B, 32*side*side], each column's own flatten order
+    x = torch.relu(torch.baddbmm(p.fc_b, x, p.fc_w))
+    keep = (~first).to(x.dtype).unsqueeze(-1)
+    h, c = state
+    gates = torch.baddbmm(p.lstm_b, x, p.w_ih) + torch.bmm((h * keep).to(x.dtype), p.w_hh)
+    i, f, g, o = gates.float().chunk(4, -1)  # nn.LSTMCell's gate order
+    c = torch.sigmoid(f) * (c * keep.float()) + torch.sigmoid(i) * torch.tanh(g)
+    h = torch.sigmoid(o) * torch.tanh(c)
+    logits = torch.baddbmm(p.pol_b, h.to(p.pol_w.dtype), p.pol_w)
+    value = torch.baddbmm(p.val_b, h.to(p.val_w.dtype), p.val_w).squeeze(-1)
+    return logits, value, (h, c)
+
+
+class Acting(NamedTuple):
+    """What acting needs, built once per rollout by `DistralNet.acting()`."""
+
+    tasks: Optional[StackedColumns]
+
+
+def act(net: "DistralNet", acting: Acting, obs: torch.Tensor, first: torch.Tensor, state: TaskState):
+    """Task policies' logits for all tasks in one call: obs [n, B, H, W, 3], first [n, B].
+
+    `state` holds stacked LSTM states ([n, B, 256] each). The task columns run as one
+    stacked call; the shared (distilled) column runs once on all n*B environments.
+    Same numbers, up to float rounding, as `net(i, obs[i][None], first[i][None], ...)`
+    for each task i. Returns logits [n, B, A] and the new stacked state.
+    """
+    n, B = obs.shape[:2]
+    f = h = None
+    task_state = shared_state = None
+    if acting.tasks is not None:
+        f, _, task_state = stacked_step(acting.tasks, obs, first, state.task)
+    if net.shared is not None:
+        sh, sc = state.shared
+        out, _, (sh, sc) = net.shared(obs.reshape(1, n * B, *obs.shape[2:]), first.reshape(1, n * B),
+                                      (sh.reshape(n * B, -1), sc.reshape(n * B, -1)))
+        h = out[0].reshape(n, B, -1)
+        shared_state = (sh.float().reshape(n, B, -1), sc.float().reshape(n, B, -1))
+    if net.columns == "task" or net.columns == "1col":
+        logits = f
+    elif net.columns == "shared":
+        logits = h
+    else:  # 2col, eq (12)
+        logits = two_column_logits(h, f, net.h_weight)
+    return logits, TaskState(task_state, shared_state)
+
+
+def acting(net: "DistralNet") -> Acting:
+    """The stacked task columns of `net` for `act` (rebuild after every update)."""
+    return Acting(stack_columns(list(net.task_columns)) if len(net.task_columns) else None)

@@ -21,9 +21,7 @@ from __future__ import annotations
 import math
 import sys
 import time
-import zlib
 from collections import deque
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -31,7 +29,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from distral import io, meta, seeding
+from distral import actors, io, meta, seeding
+from distral.actors import Diverged, TaskEnvs
 from distral.algorithms import Algorithm, Coefficients, algorithm, policy_diagnostics, task_loss
 from distral.config import ParamsError
 from distral.envs.registry import available_suites, make_suite
@@ -94,103 +93,16 @@ def _action_repeat(env, suite, default: int) -> int:
     return int(own)
 
 
-# --------------------------------------------------------------------------- environments
-@dataclass
-class Slot:
-    """One environment of the training batch and what is needed to rebuild its state."""
-
-    task: int
-    index: int
-    episode: int = 0
-    actions: list[int] = field(default_factory=list)  # actions since the current episode's reset
-    ret: float = 0.0
-    length: int = 0
-
-
-class TaskEnvs:
-    """`envs_per_task` environments for each task, stepped synchronously, reset on episode end.
-
-    Episode e of env k of task i is reset with seed derive_seed(run_seed, "train", i, k, e),
-    so its whole state is (that seed, the actions since); that is what a checkpoint stores.
-    """
-
-    def __init__(self, suite, run_seed: int, envs_per_task: int):
-        self.suite, self.run_seed = suite, run_seed
-        self.slots = [[Slot(i, k) for k in range(envs_per_task)] for i in range(suite.n_tasks)]
-        self.envs = [[suite.make_env(i, seeding.derive_seed(run_seed, "env", i, k)) for k in range(envs_per_task)]
-                     for i in range(suite.n_tasks)]
-        env = self.envs[0][0]
-        self.n_actions = int(env.action_space.n)
-        self.obs = [np.stack([self._reset(s) for s in row]) for row in self.slots]
-        self.first = [np.ones(envs_per_task, dtype=bool) for _ in self.slots]
-
-    def _reset(self, slot: Slot) -> np.ndarray:
-        seed = seeding.derive_seed(self.run_seed, "train", slot.task, slot.index, slot.episode)
-        obs, _ = self.envs[slot.task][slot.index].reset(seed=seed)
-        slot.actions, slot.ret, slot.length = [], 0.0, 0
-        return obs
-
-    def step(self, task: int, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[tuple[Slot, float, int]]]:
-        """Step task's envs; returns rewards, done flags and the (slot, return, length) of finished episodes."""
-        rewards = np.zeros(len(actions), dtype=np.float32)
-        dones = np.zeros(len(actions), dtype=bool)
-        finished = []
-        for k, slot in enumerate(self.slots[task]):
-            obs, r, term, trunc, _ = self.envs[task][k].step(int(actions[k]))
-            slot.actions.append(int(actions[k]))
-            slot.ret += float(r)
-            slot.length += 1
-            rewards[k], dones[k] = r, term or trunc
-            if dones[k]:
-                finished.append((slot, slot.ret, slot.length))
-                slot.episode += 1
-                obs = self._reset(slot)
-            self.obs[task][k] = obs
-        self.first[task] = dones
-        return rewards, dones, finished
-
-    def checksum(self) -> int:
-        return zlib.crc32(b"".join(o.tobytes() for o in self.obs))
-
-    def state(self) -> dict:
-        return {"slots": [[vars(s).copy() for s in row] for row in self.slots],
-                "first": [f.copy() for f in self.first], "checksum": self.checksum()}
-
-    def restore(self, state: dict) -> None:
-        """Rebuild every env from its episode seed and replay its actions; verify the observations."""
-        for i, row in enumerate(state["slots"]):
-            for k, saved in enumerate(row):
-                slot = self.slots[i][k]
-                slot.episode = saved["episode"]
-                obs = self._reset(slot)
-                for a in saved["actions"]:
-                    obs, *_ = self.envs[i][k].step(a)
-                slot.actions, slot.ret, slot.length = list(saved["actions"]), saved["ret"], saved["length"]
-                self.obs[i][k] = obs
-        self.first = [f.copy() for f in state["first"]]
-        if self.checksum() != state["checksum"]:
-            raise RuntimeError("the environments did not replay to the checkpointed observations "
-                               "(is the suite deterministic given the reset seed?)")
-
-    def close(self) -> None:
-        for row in self.envs:
-            for env in row:
-                env.close()
-
-
 # --------------------------------------------------------------------------- the run
-class Diverged(Exception):
-    """A non-finite number appeared; the run stops with its last good numbers."""
-
-
 class Trainer:
-    def __init__(self, config: Mapping[str, Any], run_dir: Path, device: str = "cpu"):
+    def __init__(self, config: Mapping[str, Any], run_dir: Path, device: str = "cpu", workers: int | None = None):
         self.config, self.run_dir, self.device = dict(config), Path(run_dir), torch.device(device)
         budget, deep = config["budget"], config["deep"]
         self.algo: Algorithm = algorithm(config["algo"], {config["algo"]: config["algorithm"]})
         seeding.seed_everything(config["seed"])
         self.suite = make_suite(config["suite"], backend=config["backend"], **config["suite_options"])
-        self.envs = TaskEnvs(self.suite, config["seed"], budget["envs_per_task"])
+        workers = actors.default_workers() if workers is None else workers  # env threads: speed only, not numbers
+        self.envs = TaskEnvs(self.suite, config["seed"], budget["envs_per_task"], workers=workers)
         self.action_repeat = _action_repeat(self.envs.envs[0][0], self.suite, deep["action_repeat"])
         self.T, self.B, self.n = deep["rollout_length"], budget["envs_per_task"], self.suite.n_tasks
         self.frames_per_update = self.T * self.B * self.action_repeat
@@ -213,7 +125,6 @@ class Trainer:
         self.eval_count = 0
         self.last_eval_frames: int | None = None
         self.recent = [deque(maxlen=20) for _ in range(self.n)]
-        self.eval_envs = None
         self.bf16 = budget.get("precision", "fp32") == "bf16"
 
     # ---- checkpoints
@@ -255,34 +166,9 @@ class Trainer:
     def frames(self) -> int:
         return self.update * self.frames_per_update
 
-    def _sample(self, logits: torch.Tensor, generator: torch.Generator) -> np.ndarray:
-        logits = logits.float().cpu()
-        if not torch.isfinite(logits).all():
-            raise Diverged("non-finite policy logits")
-        return torch.multinomial(torch.softmax(logits, -1), 1, generator=generator).squeeze(-1).numpy()
-
     def rollout(self) -> list[dict]:
-        """T steps of every task's envs with the current policies; returns one batch per task."""
-        batches = []
-        for i in range(self.n):
-            batches.append({"obs": [self.envs.obs[i].copy()], "first": [self.envs.first[i].copy()],
-                            "a": [], "r": [], "done": [], "state": self.states[i]})
-        with torch.no_grad():
-            for _ in range(self.T):
-                for i in range(self.n):
-                    obs = torch.from_numpy(self.envs.obs[i]).to(self.device)[None]
-                    first = torch.from_numpy(self.envs.first[i]).to(self.device)[None]
-                    with self._autocast():
-                        out, self.states[i] = self.net(i, obs, first, self.states[i])
-                    a = self._sample(out.logits[0], self.sampler)
-                    r, done, finished = self.envs.step(i, a)
-                    b = batches[i]
-                    b["a"].append(a), b["r"].append(r), b["done"].append(done)
-                    b["obs"].append(self.envs.obs[i].copy()), b["first"].append(self.envs.first[i].copy())
-                    for slot, ret, length in finished:
-                        self._log_episode(i, "task", slot.index, slot.episode - 1, ret, length,
-                                          self.frames() + len(b["a"]) * self.B * self.action_repeat)
-        return batches
+        """T steps of every task's envs with the current policies; returns one batch per task (distral.actors)."""
+        return actors.rollout(self)
 
     def _log_episode(self, task: int, policy: str, env: int, episode: int, ret: float, length: int, frames: int):
         self.rows.append({"frames": frames, "task": self.suite.task_names[task], "policy": policy, "env": env,
@@ -363,34 +249,19 @@ class Trainer:
     def evaluate(self) -> None:
         budget, seed = self.config["budget"], self.config["seed"]
         m = budget["eval_episodes"]
-        if self.eval_envs is None:
-            self.eval_envs = [[self.suite.make_env(i, seeding.derive_seed(seed, "eval-env", i, k)) for k in range(m)]
-                              for i in range(self.n)]
+        # Fresh envs each time, closed after: every episode restarts its engine anyway (reset with a
+        # seed), and between evaluations their engines would only hold memory.
+        eval_envs = [[self.suite.make_env(i, seeding.derive_seed(seed, "eval-env", i, k)) for k in range(m)]
+                     for i in range(self.n)]
         gen = torch.Generator().manual_seed(seeding.derive_seed(seed, "eval-actions", self.eval_count))
         frames = self.frames()
-        with torch.no_grad():
-            for i in range(self.n):
-                envs = self.eval_envs[i]
-                obs = np.stack([env.reset(seed=seeding.derive_seed(seed, "eval", i, k, self.eval_count))[0]
-                                for k, env in enumerate(envs)])
-                first = np.ones(m, dtype=bool)
-                state = self.net.shared.initial_state(m, self.device)
-                ret, length, active = np.zeros(m), np.zeros(m, dtype=int), np.ones(m, dtype=bool)
-                while active.any():
-                    with self._autocast():
-                        h, state = self.net.distilled(torch.from_numpy(obs).to(self.device)[None],
-                                                      torch.from_numpy(first).to(self.device)[None], state)
-                    a = self._sample(h[0], gen)
-                    for k in np.flatnonzero(active):
-                        o, r, term, trunc, _ = envs[k].step(int(a[k]))
-                        obs[k] = o
-                        ret[k] += r
-                        length[k] += 1
-                        if term or trunc:
-                            active[k] = False
-                    first[:] = False
-                for k in range(m):
-                    self._log_episode(i, "distilled", k, self.eval_count, float(ret[k]), int(length[k]), frames)
+        try:
+            episodes = actors.evaluate(self, eval_envs, gen)
+        finally:
+            for env in (e for row in eval_envs for e in row):
+                env.close()
+        for i, k, ret, length in episodes:
+            self._log_episode(i, "distilled", k, self.eval_count, ret, length, frames)
         self.eval_count += 1
         self.last_eval_frames = frames
 
@@ -455,7 +326,7 @@ class Trainer:
         info.update(status=status, diverged_reason=reason or None, frames_per_task=self.frames(),
                     updates=self.update, action_repeat=self.action_repeat, device=str(self.device),
                     suite_resolved_options=dict(self.suite.options), task_names=list(self.suite.task_names),
-                    torch_threads=torch.get_num_threads())
+                    torch_threads=torch.get_num_threads(), env_workers=self.envs.workers)
         io.write_json(info, self.run_dir / META_FILE)
         (self.run_dir / CHECKPOINT_FILE).unlink(missing_ok=True)
         for stale in self.run_dir.glob(f".{CHECKPOINT_FILE}.*.tmp"):  # left by a kill during a checkpoint write

@@ -22,7 +22,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", default=None, help="budget profile: smoke, default or paper (default: params.yaml)")
     parser.add_argument("--params", default="params.yaml", help="parameters file (default: params.yaml)")
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:N or auto")
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="CPU cores given to the run (Snakemake's threads, SLURM's cpus_per_task): half of "
+                             "them (at least 1) become torch threads, and 4 env worker threads per core step the "
+                             "environments (default: torch's choice of threads)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="env worker threads (default: 4 per --threads core; 0 steps the envs in the main "
+                             "thread). Changes the speed only, never the numbers")
     parser.add_argument("--root", default=".", help="directory under which results/ is written")
     parser.add_argument("--progress", choices=["auto", "on", "off"], default="auto",
                         help="progress bar: auto shows it on a terminal only")
@@ -51,13 +57,20 @@ def run(args: argparse.Namespace) -> int:
     profile = args.profile or params["profile"]
     config = resolve_run(params, suite=args.suite, algo=args.algo, hp=args.hp, seed=args.seed, profile=profile)
     device = resolve_device(args.device)
+    from distral.actors import split_threads
+
+    workers = args.workers
     if args.threads is not None:
         if args.threads < 1:
             raise ValueError(f"--threads must be >= 1, got {args.threads}")
-        torch.set_num_threads(args.threads)
+        torch_threads, default_workers = split_threads(args.threads)
+        torch.set_num_threads(torch_threads)
+        workers = default_workers if workers is None else workers
+    if workers is not None and workers < 0:
+        raise ValueError(f"--workers must be >= 0, got {workers}")
     run_dir = paths.run_dir(profile, args.suite, args.algo, args.hp, args.seed, root=args.root)
     progress = sys.stderr.isatty() if args.progress == "auto" else args.progress == "on"
-    result = Trainer(config, run_dir, device=device).run(progress=progress, log=lambda m: print(m, flush=True))
+    result = Trainer(config, run_dir, device=device, workers=workers).run(progress=progress, log=lambda m: print(m, flush=True))
     print(f"{result['status']}: {run_dir}", flush=True)
     return 0
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -22,10 +23,14 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from distral.envs import reaper
 from distral.envs import wad as wadlib
 from distral.envs.engine import ACTION_NAMES, VAR, EngineConfig, action_table, new_game, to_observation
 from distral.envs.layout import Layout
 from distral.seeding import derive_seed, rng
+
+
+_ENGINE_START = threading.Lock()  # envs stepped by several threads (distral.actors) start engines too
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,7 @@ class DoomTaskEnv(gym.Env):
                     os.kill(self._engine_pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
+                reaper.unwatch(self._engine_pid)
             self._game.close()
             self._game, self._engine_pid = None, None
 
@@ -232,18 +238,24 @@ class DoomTaskEnv(gym.Env):
         pool = self.make_pool(pool_index)
         if self._game is None or self._pool is None or pool.wad != self._pool.wad:
             self.close()
-            before = _child_pids()
-            self._game = new_game(
-                self.engine,
-                str(pool.wad),
-                pool.maps[0][0],
-                self.game_args(),
-                seed=derive_seed(self._seed, self.name, "engine"),
-                timeout=self.engine.episode_frames + 64 * self.engine.action_repeat,
-            )
-            started = _child_pids() - before
-            self._engine_pid = started.pop() if len(started) == 1 else None
+            with _ENGINE_START:  # one start at a time, so that the new child process is this env's engine
+                self._start_engine(pool)
         self._pool, self._pool_index = pool, pool_index
+
+    def _start_engine(self, pool: Pool) -> None:
+        before = _child_pids()
+        self._game = new_game(
+            self.engine,
+            str(pool.wad),
+            pool.maps[0][0],
+            self.game_args(),
+            seed=derive_seed(self._seed, self.name, "engine"),
+            timeout=self.engine.episode_frames + 64 * self.engine.action_repeat,
+        )
+        started = _child_pids() - before
+        self._engine_pid = started.pop() if len(started) == 1 else None
+        if self._engine_pid is not None:
+            reaper.watch(self._engine_pid)  # ends with us even after a kill -9
 
     def _read_state(self) -> None:
         state = self._game.get_state()
