@@ -16,11 +16,8 @@ PARAMS = ROOT / "params.yaml"
 def toy_config(algo: str, seed: int, frames: int, hp: str = "ent3e-3_lr8e-4", envs: int = 4,
                n_tasks: int = 2, grid: int = 4, checkpoint_every: int = 10**6, eval_every: int | None = None,
                learning_rate: float | None = None) -> dict:
-    """A toy-suite run: 20x20 pixels, a few tasks, an hp setting of the App. B.2 grid.
-
-    `learning_rate` overrides epsilon: the learning tests use 3e-3 so that a few dozen
-    updates suffice (our batches of 4 envs per task are not the paper's 32 async workers).
-    """
+    """A toy-suite run: 20x20 pixels, a few tasks, an hp setting of the App. B.2 grid as params.yaml
+    states it (`learning_rate` overrides epsilon only for controls that must not learn)."""
     params = load_params(PARAMS)
     config = resolve_run(params, suite="toy", algo=algo, hp=hp, seed=seed, profile="smoke")
     config["budget"].update(frames_per_task=frames, envs_per_task=envs, resolution=20,
@@ -32,15 +29,21 @@ def toy_config(algo: str, seed: int, frames: int, hp: str = "ent3e-3_lr8e-4", en
     return config
 
 
-def run_toy(args: tuple) -> tuple[str, int, str]:
-    """Run one toy configuration in this process (1 torch thread); returns (algo, seed, CSV text)."""
+def run_toy(args: tuple) -> tuple[str, str]:
+    """Run one toy configuration in this process (1 torch thread); returns the text of its
+    episodes.csv and diagnostics.csv. `change` (or None) overrides the learning rate or
+    optimiser keys, for controls."""
     import torch
 
     torch.set_num_threads(1)
-    algo, seed, frames, learning_rate, out_dir = args
+    algo, seed, frames, change, out_dir = args
+    change = dict(change or {})
+    config = toy_config(algo, seed, frames, eval_every=frames // 4, learning_rate=change.pop("learning_rate", None))
+    config["budget"]["eval_episodes"] = 16  # a frozen pi_0's evaluation must not look like learning
+    config["deep"]["optimiser"].update(change)
     run_dir = Path(out_dir) / f"{algo}_{seed}"
-    Trainer(toy_config(algo, seed, frames, learning_rate=learning_rate), run_dir).run(log=lambda m: None)
-    return algo, seed, (run_dir / "episodes.csv").read_text()
+    Trainer(config, run_dir, workers=0).run(log=lambda m: None)
+    return (run_dir / "episodes.csv").read_text(), (run_dir / "diagnostics.csv").read_text()
 
 
 def quarters(csv_text: str, policy: str = "task") -> list[float]:

@@ -114,7 +114,7 @@ def slow_loss(name, table, d):
                 total += -algo.alpha / beta * ((pi - np.exp(logp0)) * d["h"][t, b]).sum()  # eq (10)
             if algo.value_l2:
                 total += COEF.value_l2_cost * 0.5 * (d["v"][t, b] - d["v0"][t, b]) ** 2
-    return total if COEF.env_reduction == "sum" else total / B  # B envs' gradients add up (docs/deep.md)
+    return total / B if COEF.env_reduction == "mean" else total  # mean over the B envs (docs/deep.md)
 
 
 def _logits_at(algo, d, u, b):
@@ -130,9 +130,9 @@ def test_task_loss_matches_slow_computation(table, name):
     out = Outputs(logits, t["v"], t["h"], t["v0"])
     loss, parts = task_loss(algo, out, t["a"], t["r"], COEF.discount * (1 - t["done"].double()), t["boot"], COEF)
     np.testing.assert_allclose(float(loss), slow_loss(name, table, d), rtol=1e-10)
-    mean_coef = dataclasses.replace(COEF, env_reduction="mean")
-    mean_loss, _ = task_loss(algo, out, t["a"], t["r"], COEF.discount * (1 - t["done"].double()), t["boot"], mean_coef)
-    np.testing.assert_allclose(float(mean_loss), slow_loss(name, table, d) / d["a"].shape[1], rtol=1e-10)
+    other_coef = dataclasses.replace(COEF, env_reduction="sum")
+    sum_loss, _ = task_loss(algo, out, t["a"], t["r"], COEF.discount * (1 - t["done"].double()), t["boot"], other_coef)
+    np.testing.assert_allclose(float(sum_loss), slow_loss(name, table, d) * d["a"].shape[1], rtol=1e-10)
     assert ("distill" in parts) == (algo.objective == "distral")
     assert ("entropy" in parts) == (algo.objective == "a3c")
 
@@ -150,5 +150,5 @@ def test_one_column_pi0_net_gets_only_distillation_and_value_l2(table):
     beta = 1 / COEF.inv_beta
     pi = torch.softmax(t["f"], -1)
     p0 = torch.softmax(t["h"], -1)
-    torch.testing.assert_close(h.grad, -(algo.alpha / beta) * (pi - p0))  # summed over envs
-    torch.testing.assert_close(v0.grad, -COEF.value_l2_cost * (t["v"] - t["v0"]))
+    torch.testing.assert_close(h.grad, -(algo.alpha / beta) * (pi - p0) / B)
+    torch.testing.assert_close(v0.grad, -COEF.value_l2_cost * (t["v"] - t["v0"]) / B)

@@ -51,7 +51,7 @@ def test_value_baseline_is_detached_in_the_advantage(table):
     loss, _ = task_loss(algo, Outputs(logits, v, None, None), a, r.double(), discount, boot, COEF)
     loss.backward()
     g = losses.n_step_returns(r.double(), discount, boot)
-    torch.testing.assert_close(v.grad, -COEF.value_cost * (g - v.detach()))  # sum over envs: no 1/B
+    torch.testing.assert_close(v.grad, -COEF.value_cost * (g - v.detach()) / B)  # mean over the B envs
 
 
 def _net_and_policy_loss(columns: str, h_weight: float):

@@ -69,7 +69,7 @@ class Coefficients:
     discount: float
     value_cost: float
     value_l2_cost: float
-    env_reduction: str = "sum"  # over a task's envs: "sum" (B workers' updates add up) or "mean"
+    env_reduction: str = "mean"  # over a task's envs: "mean" (A2C) or "sum" (B workers' updates add up)
 
 
 def task_loss(
