@@ -8,6 +8,7 @@ mean KL(pi_i||pi_0) at the first and last logged updates (mazes, 42x42, hp ent3e
 from __future__ import annotations
 
 import argparse
+import copy
 from pathlib import Path
 
 import pandas as pd
@@ -27,11 +28,15 @@ def main() -> None:
     parser.add_argument("--envs", type=int, default=4)
     parser.add_argument("--hp", default="ent3e-3_lr8e-4")
     parser.add_argument("--out", default="/tmp/calibration_mazes")
+    parser.add_argument("--settings", nargs="+", default=list(SETTINGS), choices=list(SETTINGS))
     args = parser.parse_args()
     torch.set_num_threads(1)
     params = load_params("params.yaml")
-    for name, change in SETTINGS.items():
-        config = resolve_run(params, suite="mazes", algo=args.algo, hp=args.hp, seed=0, profile="default")
+    for name in args.settings:
+        change = SETTINGS[name]
+        # resolve_run shares nested dicts with params: copy before changing the optimiser
+        config = copy.deepcopy(resolve_run(params, suite="mazes", algo=args.algo, hp=args.hp, seed=0,
+                                           profile="default"))
         config["budget"].update(frames_per_task=args.frames, envs_per_task=args.envs,
                                 eval_interval_frames=args.frames // 2, eval_episodes=4)
         config["deep"]["optimiser"].update(change)

@@ -95,6 +95,7 @@ def test_kill_and_resume_gives_identical_numbers(tmp_path):
     subprocess.run(_train_cmd(params, tmp_path / "straight"), check=True, capture_output=True)
     rel = Path(paths.run_dir("smoke", "toy", "KL+ent_2col", HP, 3))
     expected = (tmp_path / "straight" / rel / "episodes.csv").read_text()
+    expected_diagnostics = (tmp_path / "straight" / rel / "diagnostics.csv").read_text()
 
     root = tmp_path / "killed"
     run = root / rel
@@ -116,6 +117,7 @@ def test_kill_and_resume_gives_identical_numbers(tmp_path):
     done = subprocess.run(_train_cmd(params, root), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert (run / "episodes.csv").read_text() == expected
+    assert (run / "diagnostics.csv").read_text() == expected_diagnostics
     assert json.loads((run / "meta.json").read_text())["status"] == "completed"
     assert not (run / CHECKPOINT_FILE).exists()
 
@@ -123,6 +125,7 @@ def test_kill_and_resume_gives_identical_numbers(tmp_path):
 def test_resume_from_checkpoint_in_process(tmp_path):
     """Resuming from a checkpoint written mid-run (no subprocess): same rows as straight through."""
     config = toy_config("KL_1col", 5, 4800, checkpoint_every=3)
+    config["deep"]["diagnostics_interval_updates"] = 2
     straight = Trainer(config, tmp_path / "s").run(log=lambda m: None)
     assert straight["status"] == "completed"
 
@@ -143,7 +146,9 @@ def test_resume_from_checkpoint_in_process(tmp_path):
     messages = []
     Trainer(config, tmp_path / "r").run(log=messages.append)
     assert "resumed at update 6" in messages[0]
-    assert (tmp_path / "r" / "episodes.csv").read_text() == (tmp_path / "s" / "episodes.csv").read_text()
+    for name in ("episodes.csv", "diagnostics.csv"):
+        assert (tmp_path / "r" / name).read_text() == (tmp_path / "s" / name).read_text(), name
+    assert len(pd.read_csv(tmp_path / "r" / "diagnostics.csv")) > 8  # rows before and after the crash
 
 
 def test_checkpoint_of_other_config_is_refused(tmp_path):
