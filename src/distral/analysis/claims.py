@@ -1,19 +1,22 @@
-"""Reproduced vs reported: each claim of Sec. 4 tested on our logs (issue 8).
+"""The paper's claims as tests: an effect size, a seeded bootstrap interval and a verdict each.
 
-A claim of the registry (claims.yaml) is a list of parts; a part is one effect (group a
-minus group b, or the margin by which a are the top algorithms) with a seeded bootstrap
-interval, stratified by algorithm (each algorithm's runs are resampled among themselves,
-so every resample keeps every algorithm's number of runs). The verdict reads the interval
-against the direction the paper reports: all of it on the paper's side of 0 -> reproduced,
-all of it on the other side -> contradicted, otherwise inconclusive at this budget.
-Bootstrap intervals come from scipy.stats.bootstrap (percentile method), never by hand.
+A claim (claims.yaml) compares algorithm groups A and B of one suite. Its `effect` is signed
+so that a positive value supports the paper; the interval comes from scipy.stats.bootstrap
+(percentile method, seeded), resampling runs independently within each algorithm (and, for
+the aggregate IQM, within each task): a stratified bootstrap over runs. Verdict rule:
+reproduced if the whole interval is above 0, contradicted if it is below 0, otherwise, or
+with fewer than `min_runs` runs in an algorithm, inconclusive at this budget.
+A claim over several pairs ("A beat every B") is reproduced when every pair's interval is
+above 0 and contradicted when the pooled A-vs-B interval is below 0 (see pairwise_estimate).
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+import math
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Callable, Sequence
 
 import jsonschema
 import numpy as np
@@ -21,333 +24,301 @@ import pandas as pd
 import yaml
 from scipy import stats
 
+from distral import paths
 from distral.config import ParamsError
+from distral.envs.gridworld import Layout
 
-REPRODUCED, CONTRADICTED, INCONCLUSIVE, NO_DATA = "reproduced", "contradicted", "inconclusive", "no data"
-RUN_KEYS = ["algo", "hp", "seed", "policy"]
+REGISTRY = "claims.yaml"
+VERDICTS = ("reproduced", "contradicted", "inconclusive")
+IQM_TRIM = 0.25  # the interquartile mean drops the lowest and highest quarter
 
 
-# ---------------------------------------------------------------- the registry
-@lru_cache(maxsize=1)
-def registry_schema() -> dict:
-    return yaml.safe_load(resources.files("distral.analysis").joinpath("claims.schema.yaml").read_text())
+# ---- the registry
 
 
 def load_registry(path: str | Path | None = None) -> dict:
-    """Read and validate the claims registry; a bad key raises ParamsError naming it."""
+    """Read and validate the claims registry; errors name the file and the key (ParamsError)."""
     if path is None:
-        text, source = resources.files("distral.analysis").joinpath("claims.yaml").read_text(), "claims.yaml"
+        text, source = resources.files("distral.analysis").joinpath(REGISTRY).read_text(), REGISTRY
     else:
         path = Path(path)
         if not path.is_file():
-            raise FileNotFoundError(f"claims registry {path} not found")
+            raise ParamsError(f"{path}: claims registry not found")
         text, source = path.read_text(), str(path)
     try:
         registry = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ParamsError(f"{source}: not valid YAML: {exc}") from None
-    validator = jsonschema.Draft202012Validator(registry_schema())
-    errors = sorted(validator.iter_errors(registry), key=lambda e: [str(p) for p in e.absolute_path])
+        raise ParamsError(f"{source}: not valid YAML: {exc}") from exc
+    schema = yaml.safe_load(resources.files("distral.analysis").joinpath("claims.schema.yaml").read_text())
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(registry), key=lambda e: list(e.absolute_path))
     if errors:
         e = errors[0]
         key = ".".join(str(p) for p in e.absolute_path) or "<top level>"
         raise ParamsError(f"{source}: key '{key}': {e.message}")
     for i, claim in enumerate(registry["claims"]):
-        for j, part in enumerate(claim["parts"]):
-            _check_part(part, f"{source}: key 'claims.{i}.parts.{j}'", claim["suite"])
+        _check_claim(claim, f"{source}: key 'claims.{i}")
     ids = [c["id"] for c in registry["claims"]]
-    if len(set(ids)) != len(ids):
-        raise ParamsError(f"{source}: key 'claims': duplicate id {sorted(i for i in ids if ids.count(i) > 1)[0]!r}")
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise ParamsError(f"{source}: key 'claims': duplicate id(s) {', '.join(dupes)}")
     return registry
 
 
-def _check_part(part: dict, where: str, suite: str) -> None:
-    deep = part["statistic"] in ("difference", "top_group")
-    if deep == (suite == "gridworld"):
-        raise ParamsError(f"{where}.statistic: {part['statistic']!r} does not apply to suite {suite!r}")
-    if deep and ("metric" not in part or not part.get("b")):
-        raise ParamsError(f"{where}: a {part['statistic']} part needs 'metric' and a non-empty 'b'")
-    if set(part["a"]) & set(part.get("b", [])):
-        raise ParamsError(f"{where}: groups 'a' and 'b' overlap")
+def _check_claim(claim: dict, where: str) -> None:
+    """Rules the schema cannot state: what each statistic needs."""
+    stat, pairing = claim["statistic"], claim.get("pairing", "all")
+    needs_b = stat in ("difference", "good_fraction", "gridworld_auc")
+    if needs_b and not claim["b"]:
+        raise ParamsError(f"{where}.b': statistic {stat} compares A with a non-empty group B")
+    if pairing == "zip" and len(claim["a"]) != len(claim["b"]):
+        raise ParamsError(f"{where}.pairing': zip needs a and b of the same length")
+    needs_threshold = stat in ("good_fraction", "persistence") or claim["measure"] == "early_score"
+    if needs_threshold and "threshold" not in claim:
+        raise ParamsError(f"{where}.threshold': required by statistic {stat} / measure {claim['measure']}")
+    deep = claim["suite"] != "gridworld"
+    if deep != (stat in ("difference", "good_fraction")):
+        raise ParamsError(f"{where}.statistic': {stat} does not apply to suite {claim['suite']}")
+    if stat == "gridworld_auc" and (len(claim["a"]) != 1 or len(claim["b"]) != 1):
+        raise ParamsError(f"{where}.a': gridworld_auc compares one algorithm with one baseline")
+    if stat == "persistence" and len(claim["a"]) != 1:
+        raise ParamsError(f"{where}.a': persistence reads one algorithm's pi_0")
 
 
-def check_algorithms(registry: dict, deep_algos: list[str], grid_algos: list[str]) -> None:
-    """Every algorithm named in the registry must be one that params.yaml trains."""
-    for i, claim in enumerate(registry["claims"]):
-        known = grid_algos if claim["suite"] == "gridworld" else deep_algos
-        for j, part in enumerate(claim["parts"]):
-            for algo in part["a"] + part.get("b", []):
-                if algo not in known:
-                    raise ParamsError(f"claims.yaml: key 'claims.{i}.parts.{j}': unknown algorithm {algo!r}")
+# ---- statistics
 
 
-# ---------------------------------------------------------------- per-run values
-def run_values(runs: pd.DataFrame, curves: pd.DataFrame, early: float, window: float) -> pd.DataFrame:
-    """One row per run (algo, hp, seed, policy): each metric averaged over the run's tasks.
+@dataclass(frozen=True)
+class Estimate:
+    """An effect (positive supports the claim), its interval and the runs behind it."""
 
-    early_score: mean score of the curve bins ending within the first `early` of the budget.
-    late_gain: mean score over the last `window` of the budget minus that over the `window`
-    ending at half the budget (about 0 when learning has plateaued by mid-budget).
-    """
-    per_run = runs.groupby(RUN_KEYS, as_index=False)[["auc_score", "final_score"]].mean()
-    keys = RUN_KEYS + ["task"]
-    if curves.empty:
-        return per_run.assign(early_score=np.nan, late_gain=np.nan)
-    budget = curves.groupby("policy")["frames"].transform("max")
-    frac = curves["frames"] / budget
-    early_s = curves[frac <= early + 1e-12].groupby(keys)["score"].mean()
-    last = curves[frac > 1 - window - 1e-12].groupby(keys)["score"].mean()
-    mid = curves[(frac > 0.5 - window + 1e-12) & (frac <= 0.5 + 1e-12)].groupby(keys)["score"].mean()
-    per_task = pd.DataFrame({"early_score": early_s, "late_gain": last - mid}).reset_index()
-    per_task = per_task.groupby(RUN_KEYS, as_index=False)[["early_score", "late_gain"]].mean()
-    return per_run.merge(per_task, on=RUN_KEYS, how="left")
+    effect: float
+    low: float
+    high: float
+    n_min: int  # the fewest runs in any compared algorithm
+    detail: str = ""
 
 
-def select_best(values: pd.DataFrame, selection: pd.DataFrame) -> pd.DataFrame:
-    """Each algorithm's runs at its selected hp (Sec. 4.2); the distilled policy uses its
-    own selection row when there is one, else the task policy's hp."""
-    chosen = {(r.algo, r.policy): r.hp for r in selection.itertuples()}
-    keep = [chosen.get((a, p), chosen.get((a, "task"))) == h
-            for a, p, h in zip(values["algo"], values["policy"], values["hp"])]
-    return values[keep]
+def bootstrap(samples: Sequence[np.ndarray], statistic: Callable, defaults: dict) -> tuple[float, float, float]:
+    """Point value and seeded percentile interval of `statistic(*samples, axis)`, each sample
+    resampled independently (stratified). Samples of fewer than two values give a NaN interval."""
+    samples = [np.asarray(s, dtype=float) for s in samples]
+    point = float(statistic(*samples, axis=-1))
+    if min(s.size for s in samples) < 2 or not np.isfinite(point):
+        return point, math.nan, math.nan
+    if all(np.ptp(s) == 0 for s in samples):  # nothing to resample: the interval is the point
+        return point, point, point
+    res = stats.bootstrap(samples, statistic, vectorized=True, axis=-1, paired=False,
+                          confidence_level=defaults["confidence"], n_resamples=defaults["resamples"],
+                          method=defaults.get("method", "percentile"), rng=np.random.default_rng(defaults["seed"]))
+    return point, float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
-def good_reference(best: pd.DataFrame, policy: str) -> float:
-    """The best algorithm's mean final score at its selected hp: what 'good' is relative to."""
-    sub = best[best["policy"] == policy]
-    return float(sub.groupby("algo")["final_score"].mean().max()) if len(sub) else float("nan")
+def mean_contrast(sign: float) -> Callable:
+    """`sign` x (mean(A) - mean(B)), vectorised over bootstrap resamples."""
 
+    def statistic(a, b, axis=-1):
+        return sign * (np.mean(a, axis=axis) - np.mean(b, axis=axis))
 
-# ---------------------------------------------------------------- one part
-def part_samples(part: dict, values: pd.DataFrame, best: pd.DataFrame, good: float) -> list[np.ndarray]:
-    """Per-run values of each algorithm of a then b (indicators for the fraction aggregates)."""
-    policy = part.get("policy", "task")
-    pool = values if part.get("hps", "best") == "all" else best
-    pool = pool[pool["policy"] == policy]
-    aggregate = part.get("aggregate", "mean")
-    threshold = good * good_reference(best, policy)
-    samples = []
-    for algo in part["a"] + part["b"]:
-        x = pool.loc[pool["algo"] == algo, part["metric"]].dropna().to_numpy(dtype=float)
-        if aggregate != "mean":
-            if not np.isfinite(threshold) or threshold <= 0:
-                x = np.array([])  # 'good' is undefined when the best algorithm scores <= 0
-            else:
-                is_good = (x >= threshold).astype(float)
-                x = is_good if aggregate == "good_fraction" else 1.0 - is_good
-        samples.append(x)
-    return samples
-
-
-def make_statistic(kind: str, n_a: int):
-    """The effect as a function of the per-algorithm samples (vectorised over resamples)."""
-    def statistic(*samples, axis=-1):
-        means = [np.mean(s, axis=axis) for s in samples]
-        a, b = np.stack(means[:n_a]), np.stack(means[n_a:])
-        if kind == "top_group":
-            return a.min(axis=0) - b.max(axis=0)
-        return a.mean(axis=0) - b.mean(axis=0)
     return statistic
 
 
-def bootstrap_effect(samples: list[np.ndarray], statistic, conf: float, resamples: int, seed: int):
-    """Point effect and percentile interval; stratified: each sample resampled on its own."""
-    effect = float(statistic(*samples))
-    if all(np.ptp(s) == 0 for s in samples):
-        return effect, effect, effect  # no spread anywhere: every resample gives the same effect
-    res = stats.bootstrap(tuple(samples), statistic, n_resamples=resamples, confidence_level=conf,
-                          method="percentile", vectorized=True, rng=np.random.default_rng(seed))
-    return effect, float(res.confidence_interval.low), float(res.confidence_interval.high)
+def pooled_contrast(n_a: int, sign: float) -> Callable:
+    """`sign` x (mean over A's algorithms of their mean - the same over B's)."""
+
+    def statistic(*samples, axis=-1):
+        means = [np.mean(s, axis=axis) for s in samples]
+        return sign * (np.mean(means[:n_a], axis=0) - np.mean(means[n_a:], axis=0))
+
+    return statistic
 
 
-def verdict(low: float, high: float, direction: str) -> str:
-    """Interval entirely on the paper's side of 0: reproduced; entirely opposite: contradicted."""
-    sign = 1.0 if direction == "greater" else -1.0
-    lo, hi = sorted((sign * low, sign * high))
-    if lo > 0:
-        return REPRODUCED
-    if hi < 0:
-        return CONTRADICTED
-    return INCONCLUSIVE
+def pairs(claim: dict) -> list[tuple[str, str]]:
+    """The (A, B) comparisons a claim makes: every A with every B ("A beat all B") or A[i] with B[i]."""
+    if claim.get("pairing", "all") == "zip":
+        return list(zip(claim["a"], claim["b"]))
+    return [(x, y) for x in claim["a"] for y in claim["b"]]
 
 
-def combine(verdicts: list[str]) -> str:
-    """A claim holds if every part does; one contradicted part contradicts it."""
-    if NO_DATA in verdicts:
-        return NO_DATA
-    if CONTRADICTED in verdicts:
-        return CONTRADICTED
-    return REPRODUCED if all(v == REPRODUCED for v in verdicts) else INCONCLUSIVE
+def pairwise_estimate(values: dict, claim: dict, defaults: dict) -> Estimate:
+    """"Every pair holds": effect = the smallest pairwise difference d_min. Its interval is
+    [smallest lower bound of the pairs, upper bound of the pooled difference]: every pair must
+    clear 0 to reproduce (an intersection-union test, no correction needed), and since
+    d_min <= the pooled difference, the pooled upper bound bounds d_min too; a claim is
+    contradicted only when the groups as a whole are reliably reversed (one test, so the many
+    pairs do not inflate false contradictions)."""
+    sign = 1.0 if claim["direction"] == "greater" else -1.0
+    comparisons = pairs(claim)
+    points, lows = [], []
+    for x, y in comparisons:
+        point, low, _ = bootstrap([values[x], values[y]], mean_contrast(sign), defaults)
+        points, lows = points + [point], lows + [low]
+    a = list(dict.fromkeys(x for x, _ in comparisons))
+    b = list(dict.fromkeys(y for _, y in comparisons))
+    _, _, high = bootstrap([values[k] for k in a + b], pooled_contrast(len(a), sign), defaults)
+    weakest = comparisons[int(np.argmin(points))]
+    return Estimate(min(points), min(lows), high, min(v.size for v in values.values()),
+                    f"weakest pair: {weakest[0]} vs {weakest[1]}")
 
 
-def evaluate_part(part: dict, samples: list[np.ndarray], reg: dict) -> dict:
-    n = [len(s) for s in samples]
-    row = {"n_runs": "/".join(map(str, n))}
-    if min(n) == 0:
-        return {**row, "effect": np.nan, "ci_low": np.nan, "ci_high": np.nan, "verdict": NO_DATA}
-    statistic = make_statistic(part["statistic"], len(part["a"]))
-    effect, low, high = bootstrap_effect(samples, statistic, reg["confidence"], reg["resamples"], reg["seed"])
-    v = verdict(low, high, part["direction"])
-    if min(n) < reg["min_runs"]:
-        v = INCONCLUSIVE  # too few runs of an algorithm for an interval to mean anything
-    return {**row, "effect": effect, "ci_low": low, "ci_high": high, "verdict": v}
+def interquartile_mean(*samples, axis=-1):
+    """IQM of all samples pooled (the per-task strata of one algorithm)."""
+    return stats.trim_mean(np.concatenate(samples, axis=axis), IQM_TRIM, axis=axis)
 
 
-# ---------------------------------------------------------------- grid world (Sec. 4.1)
-def gridworld_auc_samples(evals: pd.DataFrame, a: str, b: str) -> list[np.ndarray]:
-    """Per seed: AUC (mean height) of a's return curve minus b's, paired by seed (same tasks)."""
-    curves = evals.groupby(["algo", "seed", "env_steps"], as_index=False)["return"].mean()
-    auc = {}
-    for (algo, seed), g in curves.groupby(["algo", "seed"]):
-        x, y = g["env_steps"].to_numpy(float), g["return"].to_numpy(float)
-        auc[(algo, seed)] = float(np.trapezoid(y, x) / (x[-1] - x[0])) if len(x) > 1 else float(y[0])
-    seeds = sorted({s for (al, s) in auc if al == a} & {s for (al, s) in auc if al == b})
-    return [np.array([auc[(a, s)] - auc[(b, s)] for s in seeds])]
+def verdict(est: Estimate, min_runs: int) -> tuple[str, str]:
+    """The verdict and, when inconclusive, why."""
+    if est.n_min < min_runs:
+        return "inconclusive", f"fewer than {min_runs} runs ({est.n_min})"
+    if math.isnan(est.low) or math.isnan(est.high):
+        return "inconclusive", "no interval"
+    if est.low > 0:
+        return "reproduced", ""
+    if est.high < 0:
+        return "contradicted", ""
+    return "inconclusive", "interval contains 0"
 
 
-def corridor_samples(pi0: pd.DataFrame, corridor: set[tuple[int, int]]) -> list[np.ndarray]:
-    """Per seed: P(keep the previous direction) - P(reverse it) in the corridor, after an
-    ordinary step, averaged over corridor cells and previous action left/right (Fig. 3 right)."""
-    opposite = {"left": "right", "right": "left"}
-    d = pi0[(pi0["prev_reward"] == "step") & pi0["prev_action"].isin(["left", "right"])]
-    d = d[[(r, c) in corridor for r, c in zip(d["row"], d["col"])]]
-    keep = d[d["action"] == d["prev_action"]].set_index(["seed", "row", "col", "prev_action"])["prob"]
-    rev = d[d["action"] == d["prev_action"].map(opposite)].set_index(["seed", "row", "col", "prev_action"])["prob"]
-    margin = (keep - rev).groupby(level="seed").mean()
-    return [margin.sort_index().to_numpy(dtype=float)]
+# ---- the data of one suite (results/{profile}/{suite}/*.csv, written by aggregate-deep)
 
 
-def one_sample_statistic(x, axis=-1):
-    return np.mean(x, axis=axis)
+@dataclass
+class SuiteData:
+    runs: pd.DataFrame
+    curves: pd.DataFrame
+    selection: pd.DataFrame
+    frames_per_task: int
+    source: Path
 
 
-# ---------------------------------------------------------------- all claims
-SCALE = {"half": 0.5, "": 1.0, "double": 2.0}
+RUNS_COLUMNS = ["suite", "algo", "hp", "seed", "task", "policy", "status", "frames_reached",
+                "auc", "final", "auc_score", "final_score"]
+CURVES_COLUMNS = ["suite", "algo", "hp", "seed", "task", "policy", "frames", "return", "score", "n_episodes"]
+SELECTION_COLUMNS = ["suite", "algo", "policy", "hp", "criterion", "n_runs"]
 
 
-def suite_budget(runs: pd.DataFrame) -> str:
-    """What a verdict rests on: frames per task reached, runs per hp setting, hp settings."""
-    task = runs[runs["policy"] == "task"]
-    seeds = task.groupby(["algo", "hp"])["seed"].nunique()
-    return (f"{task['frames_reached'].max():.3g} frames/task, {seeds.min()}-{seeds.max()} runs x "
-            f"{task['hp'].nunique()} hp")
-
-
-def evaluate_deep_claim(claim: dict, data: dict, reg: dict) -> list[dict]:
-    """Each part's effect, interval and verdict, at the threshold and at half and double it."""
-    rows = []
-    for j, part in enumerate(claim["parts"]):
-        part = {"aggregate": "mean", "policy": "task", "hps": "best", **part}
-        row = {"part": j, **_describe(part)}
-        for tag, scale in SCALE.items():
-            th = dict(reg["thresholds"])
-            if claim.get("threshold"):
-                th[claim["threshold"]] *= scale
-            elif tag:
-                continue
-            values = run_values(data["runs"], data["curves"], th["early"], th["window"])
-            best = select_best(values, data["selection"])
-            result = evaluate_part(part, part_samples(part, values, best, th["good"]), reg)
-            if not tag:
-                row.update(result)
-            else:
-                row[f"verdict_{tag}"] = result["verdict"]
-        rows.append(row)
-    return rows
-
-
-def evaluate_grid_claim(claim: dict, data: dict, reg: dict) -> list[dict]:
-    rows = []
-    for j, part in enumerate(claim["parts"]):
-        if part["statistic"] == "gridworld_auc":
-            samples = gridworld_auc_samples(data["evals"], part["a"][0], part["b"][0])
-        else:
-            samples = corridor_samples(data["pi0"], data["corridor"])
-        row = {"part": j, **_describe({"metric": "return AUC" if part["statistic"] == "gridworld_auc"
-                                       else "P(keep)-P(reverse)", "aggregate": "mean",
-                                       "policy": "task" if part["statistic"] == "gridworld_auc" else "distilled",
-                                       "hps": "appB1", **part})}
-        n = len(samples[0])
-        if n == 0:
-            row.update({"n_runs": "0", "effect": np.nan, "ci_low": np.nan, "ci_high": np.nan, "verdict": NO_DATA})
-        else:
-            effect, low, high = bootstrap_effect(samples, one_sample_statistic, reg["confidence"],
-                                                 reg["resamples"], reg["seed"])
-            v = verdict(low, high, part["direction"]) if n >= reg["min_runs"] else INCONCLUSIVE
-            row.update({"n_runs": str(n), "effect": effect, "ci_low": low, "ci_high": high, "verdict": v})
-        rows.append(row)
-    return rows
-
-
-def _describe(part: dict) -> dict:
-    return {"statistic": part["statistic"], "metric": part.get("metric", ""), "aggregate": part["aggregate"],
-            "policy": part["policy"], "hps": part["hps"], "a": " ".join(part["a"]),
-            "b": " ".join(part.get("b", [])), "direction": part["direction"]}
-
-
-def evaluate_claims(reg: dict, suites: dict[str, dict | None]) -> pd.DataFrame:
-    """One row per claim part. `suites[s]` holds suite s's loaded aggregates (None: absent)."""
-    rows = []
-    for claim in reg["claims"]:
-        data = suites.get(claim["suite"])
-        if data is None:
-            parts = [{"part": j, **_describe({"aggregate": "mean", "policy": "task", "hps": "best", **p}),
-                      "n_runs": "0", "effect": np.nan, "ci_low": np.nan, "ci_high": np.nan, "verdict": NO_DATA}
-                     for j, p in enumerate(claim["parts"])]
-            budget = "not run"
-        elif claim["suite"] == "gridworld":
-            parts, budget = evaluate_grid_claim(claim, data, reg), data["budget"]
-        else:
-            parts, budget = evaluate_deep_claim(claim, data, reg), data["budget"]
-        th = claim.get("threshold", "")
-        overall = {tag: combine([p.get(f"verdict_{tag}" if tag else "verdict", NO_DATA) for p in parts])
-                   if (th or not tag) else "" for tag in SCALE}
-        for p in parts:
-            rows.append({"claim": claim["id"], "suite": claim["suite"], "section": claim["section"],
-                         "panel": claim["panel"], "claim_verdict": overall[""],
-                         "threshold": f"{th}={reg['thresholds'][th]:g}" if th else "",
-                         "claim_verdict_half": overall["half"], "claim_verdict_double": overall["double"],
-                         "budget": budget, **{k: v for k, v in p.items() if not k.startswith("verdict_")},
-                         "part_verdict": p["verdict"], "quote": claim["quote"]})
-    frame = pd.DataFrame(rows).drop(columns=["verdict"])
+def read_table(path: Path, columns: list[str]) -> pd.DataFrame:
+    """A CSV that must have `columns`; a missing file or column is an error naming it."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: not found (run aggregate-deep first)")
+    frame = pd.read_csv(path)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
     return frame
 
 
-# ---------------------------------------------------------------- aggregate scores (rliable style)
-def normalised_final(runs: pd.DataFrame, selection: pd.DataFrame, normaliser: pd.DataFrame) -> pd.DataFrame:
-    """Task-policy final returns at each algorithm's selected hp, divided by the task's A3C
-    reference (normaliser.csv): one row per (algo, seed, task)."""
-    task = runs[runs["policy"] == "task"]
-    chosen = {r.algo: r.hp for r in selection[selection["policy"] == "task"].itertuples()}
-    task = task[[chosen.get(a) == h for a, h in zip(task["algo"], task["hp"])]]
-    ref = normaliser.set_index("task")["reference"]
-    if (ref.reindex(task["task"].unique()).abs() <= 0).any() or ref.reindex(task["task"].unique()).isna().any():
-        raise ValueError("normaliser.csv: a task's reference is missing or zero")
-    return task.assign(normalised=task["final"].to_numpy() / ref.reindex(task["task"]).to_numpy())
+def read_suite(root: Path, profile: str, suite: str, frames_per_task: int) -> SuiteData:
+    base = root / paths.SUITE_DIR.format(profile=profile, suite=suite)
+    return SuiteData(read_table(base / "runs.csv", RUNS_COLUMNS), read_table(base / "curves.csv", CURVES_COLUMNS),
+                     read_table(base / "selection.csv", SELECTION_COLUMNS), frames_per_task, base)
 
 
-def iqm(*samples, axis=-1):
-    """Interquartile mean of all samples pooled (scipy.stats.trim_mean, 25% cut each side)."""
-    return stats.trim_mean(np.concatenate(samples, axis=axis), 0.25, axis=axis)
+def selected_hp(data: SuiteData, algo: str, policy: str) -> str:
+    rows = data.selection[(data.selection["algo"] == algo) & (data.selection["policy"] == policy)]
+    if rows.empty:
+        raise ValueError(f"{data.source / 'selection.csv'}: no selected hp for algo {algo!r}, policy {policy!r}")
+    return str(rows["hp"].iloc[0])
 
 
-def aggregate_scores(scores: pd.DataFrame, reg: dict) -> pd.DataFrame:
-    """IQM and mean of the normalised final scores per algorithm with stratified bootstrap
-    intervals: runs are resampled within each task (rliable's StratifiedBootstrap)."""
+def run_values(data: SuiteData, claim: dict, algo: str, threshold: float | None) -> np.ndarray:
+    """One value per run of `algo` (mean over tasks), in a fixed (hp, seed) order."""
+    policy, measure = claim.get("policy", "task"), claim["measure"]
+    runs = data.runs[(data.runs["algo"] == algo) & (data.runs["policy"] == policy)]
+    if claim["statistic"] == "difference":
+        runs = runs[runs["hp"] == selected_hp(data, algo, policy)]
+    if measure == "early_score":
+        per_task = early_scores(data, runs, threshold)
+    else:
+        per_task = runs.set_index(["hp", "seed", "task"])[measure]
+    per_run = per_task.groupby(level=["hp", "seed"], sort=True).mean()
+    if claim["statistic"] == "good_fraction":
+        best = data.runs[data.runs["policy"] == policy].groupby(["algo", "hp", "seed"])[measure].mean().max()
+        return (per_run.to_numpy() >= threshold * best).astype(float)
+    return per_run.to_numpy(dtype=float)
+
+
+def early_scores(data: SuiteData, runs: pd.DataFrame, fraction: float) -> pd.Series:
+    """Mean score of each (run, task) over the curve bins ending within the first `fraction` of
+    the budget (at least the first bin)."""
+    keys = runs[["algo", "hp", "seed", "task", "policy"]].drop_duplicates()
+    curves = data.curves.merge(keys, on=list(keys.columns))
+    first = curves.groupby(["hp", "seed", "task"])["frames"].transform("min")
+    early = curves[curves["frames"] <= np.maximum(fraction * data.frames_per_task, first)]
+    return early.groupby(["hp", "seed", "task"], sort=True)["score"].mean()
+
+
+def deep_estimate(data: SuiteData, claim: dict, defaults: dict, threshold: float | None) -> Estimate:
+    samples = [run_values(data, claim, algo, threshold) for algo in claim["a"] + claim["b"]]
+    empty = [algo for algo, s in zip(claim["a"] + claim["b"], samples) if s.size == 0]
+    if empty:
+        raise ValueError(f"{data.source / 'runs.csv'}: no {claim.get('policy', 'task')} runs of "
+                         f"{', '.join(empty)} (claim {claim['id']})")
+    if claim.get("pairing", "all") != "pooled":
+        return pairwise_estimate(dict(zip(claim["a"] + claim["b"], samples)), claim, defaults)
+    sign = 1.0 if claim["direction"] == "greater" else -1.0
+    point, low, high = bootstrap(samples, pooled_contrast(len(claim["a"]), sign), defaults)
+    return Estimate(point, low, high, min(s.size for s in samples))
+
+
+# ---- grid world (Sec. 4.1)
+
+
+def gridworld_auc_estimate(table: pd.DataFrame, claim: dict, source: Path) -> Estimate:
+    """The paired-by-seed AUC difference of fig3_auc.csv (a seeded bootstrap over seeds)."""
+    label, metric = f"{claim['a'][0]} - {claim['b'][0]}", f"AUC {claim['measure']}"
+    rows = table[(table["comparison"] == label) & (table["metric"] == metric)]
+    if rows.empty:
+        raise ValueError(f"{source}: no row comparison={label!r}, metric={metric!r} (claim {claim['id']})")
+    row, sign = rows.iloc[0], 1.0 if claim["direction"] == "greater" else -1.0
+    low, high = sorted((sign * row["ci_low"], sign * row["ci_high"]))
+    return Estimate(sign * float(row["mean"]), low, high, int(row["n_seeds"]))
+
+
+def persistence_values(pi0: pd.DataFrame, layout: Layout) -> np.ndarray:
+    """Per seed: pi_0's mean probability, over corridor cells and a previous step left or right
+    with an ordinary step reward, of repeating the previous action (Fig. 3 right)."""
+    corridor = set(layout.corridor_cells())
+    rows = pi0[(pi0["prev_reward"] == "step") & pi0["prev_action"].isin(["left", "right"])
+               & (pi0["action"] == pi0["prev_action"])]
+    rows = rows[[(r, c) in corridor for r, c in zip(rows["row"], rows["col"])]]
+    if rows.empty:
+        raise ValueError("pi0.csv: no corridor rows with previous action left/right")
+    return rows.groupby("seed", sort=True)["prob"].mean().to_numpy(dtype=float)
+
+
+def persistence_estimate(per_seed: np.ndarray, claim: dict, defaults: dict, threshold: float) -> Estimate:
+    sign = 1.0 if claim["direction"] == "greater" else -1.0
+    point, low, high = bootstrap([per_seed], lambda s, axis=-1: sign * (np.mean(s, axis=axis) - threshold), defaults)
+    return Estimate(point, low, high, per_seed.size, f"P(repeat) = {per_seed.mean():.3f}")
+
+
+# ---- aggregate summary (rliable style) and performance profiles
+
+
+def aggregate_scores(data: SuiteData, suite: str, defaults: dict) -> pd.DataFrame:
+    """Per algorithm and policy, on its selected hp: IQM of the final scores over runs x tasks,
+    with a bootstrap interval that resamples runs within each task."""
     rows = []
-    for algo, g in scores.groupby("algo", sort=True):
-        samples = [t["normalised"].to_numpy(float) for _, t in g.groupby("task", sort=True)]
-        point, low, high = bootstrap_effect(samples, iqm, reg["confidence"], reg["resamples"], reg["seed"])
-        rows.append({"algo": algo, "IQM": point, "IQM_ci_low": low, "IQM_ci_high": high,
-                     "mean": float(np.concatenate(samples).mean()), "n_runs": g["seed"].nunique(),
-                     "n_tasks": len(samples)})
+    for (algo, policy), group in data.runs.groupby(["algo", "policy"], sort=True):
+        group = group[group["hp"] == selected_hp(data, algo, policy)]
+        strata = [g["final_score"].to_numpy(float) for _, g in group.groupby("task", sort=True)]
+        iqm, low, high = bootstrap(strata, interquartile_mean, defaults)
+        rows.append({"suite": suite, "algo": algo, "policy": policy, "hp": group["hp"].iloc[0],
+                     "runs": group["seed"].nunique(), "tasks": len(strata), "iqm": iqm, "ci_low": low,
+                     "ci_high": high, "mean": float(group["final_score"].mean())})
     return pd.DataFrame(rows)
 
 
-def performance_profile(scores: pd.DataFrame, taus: np.ndarray) -> pd.DataFrame:
-    """Fraction of (run, task) normalised final scores above each tau, per algorithm."""
+def performance_profile(data: SuiteData, suite: str, points: int = 101) -> pd.DataFrame:
+    """Fraction of (run, task) final scores above tau, per algorithm (task policy, selected hp),
+    for tau on a grid from 0 to the suite's best score."""
+    task = data.runs[data.runs["policy"] == "task"]
+    top = max(float(task["final_score"].max()), 1e-12)
+    taus = np.linspace(0.0, top, points)
     rows = []
-    for algo, g in scores.groupby("algo", sort=True):
-        x = g["normalised"].to_numpy(float)
-        rows += [{"algo": algo, "tau": float(t), "fraction": float((x > t).mean())} for t in taus]
+    for algo, group in task.groupby("algo", sort=True):
+        scores = group[group["hp"] == selected_hp(data, algo, "task")]["final_score"].to_numpy(float)
+        fractions = (scores[None, :] > taus[:, None]).mean(axis=1)
+        rows += [{"suite": suite, "algo": algo, "tau": t, "fraction_above": f, "n_scores": scores.size}
+                 for t, f in zip(taus, fractions)]
     return pd.DataFrame(rows)

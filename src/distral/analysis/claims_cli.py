@@ -1,11 +1,10 @@
-"""`python -m distral claims`: reproduced vs reported for each claim of Sec. 4 (issue 8).
+"""`python -m distral claims --profile P`: a verdict with an interval for each claim of Sec. 4.
 
-Reads, per 3D suite, results/{profile}/{suite}/{runs,curves,selection,normaliser}.csv
-(aggregate-deep) and, for the grid world, results/{profile}/gridworld/evals.csv and the
-distral runs' pi0.csv. Writes paper_tables/{profile}/claims.{md,csv},
-paper_tables/{profile}/aggregate_scores.{md,csv,tex} and
-figures/{profile}/performance_profiles.{png,pdf,csv}. A suite without aggregates gives its
-claims the verdict "no data" (and no aggregate rows); nothing is half-written.
+Reads results/P/{suite}/{runs,curves,selection}.csv (aggregate-deep), the grid world's
+results/P/gridworld/evals.csv, its distral runs' pi0.csv and paper_tables/P/fig3_auc.csv;
+writes paper_tables/P/claims.{md,csv}, paper_tables/P/aggregate_scores.{md,csv,tex} and
+figures/P/performance_profiles.{png,pdf,csv}. Everything is computed before anything is
+written, so an error leaves the old outputs in place.
 """
 
 from __future__ import annotations
@@ -13,22 +12,20 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from distral import paths
+from distral import paths, sweep
 from distral.analysis import claims as C
-from distral.analysis.claims_figures import save_profiles
-from distral.config import load_params
+from distral.analysis.claims_plots import performance_profiles_figure, save_figure
+from distral.config import ParamsError, load_params
 from distral.envs.gridworld import Layout
 from distral.io import write_csv, write_text
+from distral.tables import write_table
 
-try:  # the analysis helper moves tables.py into this subpackage
-    from distral.analysis.tables import write_table
-except ImportError:  # pragma: no cover - before that move
-    from distral.tables import write_table
-
-DEEP_FILES = ("runs", "curves", "selection", "normaliser")
+AGG_CAPTION = ("Aggregate final scores (rliable style): interquartile mean over runs x tasks of each "
+               "algorithm's selected hp, {conf:.0%} stratified bootstrap interval (runs resampled within "
+               "each task). Scores: raw return for mazes, A3C-normalised for navigation and laser-tag.")
+MARK = {"reproduced": "✅ reproduced", "contradicted": "❌ contradicted", "inconclusive": "❔ inconclusive"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,108 +35,137 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", default=".", help="directory that holds results/, figures/, paper_tables/")
 
 
-def load_deep_suite(root: Path, profile: str, suite: str) -> dict | None:
-    """The four aggregate CSVs of a suite, or None when aggregate-deep has not run for it."""
-    folder = root / paths.SUITE_DIR.format(profile=profile, suite=suite)
-    files = {name: folder / f"{name}.csv" for name in DEEP_FILES}
-    if not files["runs"].is_file():
-        return None
-    missing = [str(f) for f in files.values() if not f.is_file()]
-    if missing:
-        raise FileNotFoundError(f"{missing[0]} missing (runs.csv is there: rerun aggregate-deep --suite {suite})")
-    data = {name: pd.read_csv(f) for name, f in files.items()}
-    need = {"runs": {"algo", "hp", "seed", "task", "policy", "frames_reached", "final", "auc_score", "final_score"},
-            "curves": {"algo", "hp", "seed", "task", "policy", "frames", "score"},
-            "selection": {"algo", "policy", "hp"}, "normaliser": {"task", "reference"}}
-    for name, cols in need.items():
-        lacking = sorted(cols - set(data[name].columns))
-        if lacking:
-            raise ValueError(f"{files[name]}: missing column(s) {', '.join(lacking)}")
-    data["budget"] = C.suite_budget(data["runs"])
-    return data
-
-
-def load_gridworld(root: Path, params: dict, profile: str) -> dict | None:
-    evals_file = root / paths.SUITE_DIR.format(profile=profile, suite="gridworld") / "evals.csv"
-    if not evals_file.is_file():
-        return None
-    evals = pd.read_csv(evals_file)
-    seeds = range(params["profiles"][profile]["gridworld"]["seeds"])
-    pi0_files = [paths.run_dir(profile, "gridworld", "distral", paths.GRIDWORLD_HP, s, root) / "pi0.csv" for s in seeds]
-    pi0 = pd.concat([pd.read_csv(f) for f in pi0_files if f.is_file()] or [pd.DataFrame(
-        columns=["row", "col", "prev_action", "prev_reward", "action", "prob", "seed"])], ignore_index=True)
-    corridor = set(Layout.from_rows(params["gridworld"]["layout"]).corridor_cells())
-    budget = f"{evals['env_steps'].max():.3g} env steps/task, {evals['seed'].nunique()} seeds"
-    return {"evals": evals, "pi0": pi0, "corridor": corridor, "budget": budget}
-
-
-def claims_markdown(table: pd.DataFrame, reg: dict, profile: str) -> str:
-    """One line per claim: verdict first, then the effects and intervals it rests on."""
-    claims = table.drop_duplicates("claim")
-    counts = claims["claim_verdict"].value_counts()
-    summary = ", ".join(f"{counts.get(v, 0)} {v}" for v in (C.REPRODUCED, C.CONTRADICTED, C.INCONCLUSIVE, C.NO_DATA))
-    lines = [f"# Claims of Sec. 4: reproduced here? (profile `{profile}`)", "",
-             f"{len(claims)} claims: {summary}.", "",
-             f"Verdict of a part: the {reg['confidence']:.0%} stratified bootstrap interval of its effect "
-             f"({reg['resamples']} resamples, seed {reg['seed']}) lies on the paper's side of 0: reproduced; "
-             "on the other side: contradicted; across 0, or an algorithm has fewer than "
-             f"{reg['min_runs']} runs: inconclusive at this budget. A claim is reproduced when all its parts "
-             "are, contradicted when one is. Thresholds: good run = final score >= "
-             f"{reg['thresholds']['good']:g} x the best algorithm's mean; early = first "
-             f"{reg['thresholds']['early']:g} of the budget; plateau window = {reg['thresholds']['window']:g}. "
-             "Columns 'x0.5' and 'x2': the verdict with the claim's threshold halved and doubled.", "",
-             "| claim | panel | verdict | x0.5 | x2 | effect [CI] per part (sign: paper's direction) | runs | budget |",
-             "|---|---|---|---|---|---|---|---|"]
-    for cid, g in table.groupby("claim", sort=False):
-        first = g.iloc[0]
-        effects = "; ".join(_effect_cell(p) for p in g.itertuples())
-        lines.append(f"| {cid} | {first['panel']} | **{first['claim_verdict']}** | "
-                     f"{first['claim_verdict_half'] or '-'} | {first['claim_verdict_double'] or '-'} | "
-                     f"{effects} | {' ; '.join(g['n_runs'].astype(str))} | {first['budget']} |")
-    lines += ["", "## The sentences tested", ""]
-    lines += [f"- **{r['claim']}** (Sec. {r['section']}, {r['panel']}): \"{r['quote']}\"" for _, r in claims.iterrows()]
-    return "\n".join(lines) + "\n"
-
-
-def _effect_cell(p) -> str:
-    sign = ">" if p.direction == "greater" else "<"
-    what = f"{p.aggregate}({p.metric})" if p.aggregate != "mean" else p.metric
-    groups = f"[{p.a}] {sign} [{p.b}]" if p.b else f"{p.a} {sign} 0"
-    if not np.isfinite(p.effect):
-        return f"{what} {groups}: no data"
-    return f"{what} {groups}: {p.effect:.3g} [{p.ci_low:.3g}, {p.ci_high:.3g}] {p.part_verdict}"
-
-
 def run(args: argparse.Namespace) -> int:
     params = load_params(args.params, {"profile": args.profile} if args.profile else None)
-    profile, root = params["profile"], Path(args.root)
-    reg = C.load_registry(args.registry)
-    C.check_algorithms(reg, list(params["deep"]["algorithms"]), list(params["gridworld"]["algorithms"]))
-    suites = {"gridworld": load_gridworld(root, params, profile)}
-    suites.update({s: load_deep_suite(root, profile, s) for s in params["suites"]})
-    table = C.evaluate_claims(reg, suites)
+    registry = C.load_registry(args.registry)
+    check_algorithms(registry, params)
+    profile, root, defaults = params["profile"], Path(args.root), registry["defaults"]
+    suites = {s: C.read_suite(root, profile, s, sweep.frames_per_task(sweep.deep_budget(params, profile), s, profile))
+              for s in sorted({c["suite"] for c in registry["claims"]} - {"gridworld"} | set(sweep.deep_suites(params)))}
+    grid = GridInputs(params, profile, root, registry)
+    table = pd.DataFrame([evaluate(claim, suites, grid, params, profile, defaults) for claim in registry["claims"]])
+    scores = pd.concat([C.aggregate_scores(d, s, defaults) for s, d in suites.items()], ignore_index=True)
+    profiles = pd.concat([C.performance_profile(d, s) for s, d in suites.items()], ignore_index=True)
+    figure = performance_profiles_figure(profiles, profile)
 
-    scores, profiles = [], []
-    for suite in params["suites"]:
-        data = suites[suite]
-        if data is None:
-            continue
-        norm = C.normalised_final(data["runs"], data["selection"], data["normaliser"])
-        scores.append(C.aggregate_scores(norm, reg).assign(suite=suite))
-        taus = np.linspace(0.0, max(2.0, float(np.ceil(norm["normalised"].max() * 4) / 4)), 81)
-        profiles.append(C.performance_profile(norm, taus).assign(suite=suite))
-
-    tables = root / paths.TABLE_DIR.format(profile=profile)
-    figures = root / paths.FIGURE_DIR.format(profile=profile)
+    tables, figures = root / paths.TABLE_DIR.format(profile=profile), root / paths.FIGURE_DIR.format(profile=profile)
     write_csv(table, tables / "claims.csv")
-    write_text(claims_markdown(table, reg, profile), tables / "claims.md")
-    if scores:
-        agg = pd.concat(scores, ignore_index=True)
-        agg = agg[["suite"] + [c for c in agg.columns if c != "suite"]]
-        write_table(agg, tables / "aggregate_scores",
-                    f"Interquartile mean of the A3C-normalised final scores (task policy, selected hp), "
-                    f"{reg['confidence']:.0%} stratified bootstrap intervals (profile {profile})")
-        prof = pd.concat(profiles, ignore_index=True)
-        save_profiles(prof[["suite", "algo", "tau", "fraction"]], figures / "performance_profiles")
-    print(f"claims written to {tables}/claims.{{md,csv}} ({len(table['claim'].unique())} claims)")
+    write_text(claims_markdown(table, profile, defaults), tables / "claims.md")
+    write_table(scores, tables / "aggregate_scores", AGG_CAPTION.format(conf=defaults["confidence"]))
+    save_figure(figure, profiles, figures / "performance_profiles")
+    counts = table["verdict"].value_counts()
+    print(f"claims ({profile}): " + ", ".join(f"{counts.get(v, 0)} {v}" for v in C.VERDICTS)
+          + f" -> {tables}/claims.{{md,csv}}")
     return 0
+
+
+def check_algorithms(registry: dict, params: dict) -> None:
+    """Every algorithm a claim names must be one params.yaml trains."""
+    for i, claim in enumerate(registry["claims"]):
+        known = params["gridworld"]["algorithms"] if claim["suite"] == "gridworld" else params["deep"]["algorithms"]
+        for algo in claim["a"] + claim["b"]:
+            if algo not in known:
+                raise ParamsError(f"claims.yaml: key 'claims.{i}': unknown algorithm {algo!r} for suite {claim['suite']}")
+
+
+class GridInputs:
+    """The grid world's inputs, read only if a grid-world claim asks for them."""
+
+    def __init__(self, params: dict, profile: str, root: Path, registry: dict) -> None:
+        self.params, self.profile, self.root = params, profile, root
+        self.budget = params["profiles"][profile]["gridworld"]
+        self._auc = None
+
+    def auc_table(self) -> tuple[pd.DataFrame, Path]:
+        path = self.root / paths.TABLE_DIR.format(profile=self.profile) / "fig3_auc.csv"
+        if self._auc is None:
+            self._auc = C.read_table(path, ["comparison", "metric", "mean", "ci_low", "ci_high", "n_seeds"])
+        return self._auc, path
+
+    def evals_steps(self) -> int:
+        """The env steps per task the grid-world logs reached (results/P/gridworld/evals.csv)."""
+        path = self.root / paths.SUITE_DIR.format(profile=self.profile, suite="gridworld") / "evals.csv"
+        return int(C.read_table(path, ["env_steps", "seed", "algo"])["env_steps"].max())
+
+    def pi0(self, algo: str) -> pd.DataFrame:
+        files = [paths.run_dir(self.profile, "gridworld", algo, paths.GRIDWORLD_HP, seed, self.root) / "pi0.csv"
+                 for seed in range(self.budget["seeds"])]
+        cols = ["row", "col", "prev_action", "prev_reward", "action", "prob", "seed"]
+        return pd.concat([C.read_table(f, cols) for f in files], ignore_index=True)
+
+
+def evaluate(claim: dict, suites: dict, grid: GridInputs, params: dict, profile: str, defaults: dict) -> dict:
+    """One row of claims.csv: the estimate at the threshold, and the verdicts at half and double it."""
+    threshold = claim.get("threshold")
+    if claim["suite"] == "gridworld":
+        estimate_at, budget = grid_estimator(claim, grid, params, defaults), grid_budget(grid)
+    else:
+        data = suites[claim["suite"]]
+        estimate_at = lambda t: C.deep_estimate(data, claim, defaults, t)  # noqa: E731
+        budget = deep_budget(data, claim, params, profile)
+    est = estimate_at(threshold)
+    verdict, reason = C.verdict(est, defaults["min_runs"])
+    row = {"claim": claim["id"], "verdict": verdict, "reason": reason, "section": claim["section"],
+           "panel": claim["panel"], "suite": claim["suite"], "policy": claim.get("policy", "task"),
+           "statistic": claim["statistic"], "measure": claim["measure"], "direction": claim["direction"],
+           "a": " ".join(claim["a"]), "b": " ".join(claim["b"]), "pairing": claim.get("pairing", ""),
+           "effect": est.effect, "ci_low": est.low, "ci_high": est.high, "n_min": est.n_min,
+           "threshold": threshold if threshold is not None else "", "verdict_half": "", "verdict_double": ""}
+    if threshold is not None:
+        for name, factor in (("verdict_half", 0.5), ("verdict_double", 2.0)):
+            row[name] = C.verdict(estimate_at(threshold * factor), defaults["min_runs"])[0]
+    row.update(budget)
+    row["sentence"] = claim["sentence"]
+    return row
+
+
+def grid_estimator(claim: dict, grid: GridInputs, params: dict, defaults: dict):
+    if claim["statistic"] == "gridworld_auc":
+        table, path = grid.auc_table()
+        return lambda t: C.gridworld_auc_estimate(table, claim, path)
+    per_seed = C.persistence_values(grid.pi0(claim["a"][0]), Layout.from_rows(params["gridworld"]["layout"]))
+    return lambda t: C.persistence_estimate(per_seed, claim, defaults, t)
+
+
+def grid_budget(grid: GridInputs) -> dict:
+    return {"frames_per_task": grid.evals_steps(), "runs_per_algo": grid.budget["seeds"], "hp_settings": 1}
+
+
+def deep_budget(data: C.SuiteData, claim: dict, params: dict, profile: str) -> dict:
+    """What the verdict rests on: env frames per task, runs per algorithm, hp settings used."""
+    policy = claim.get("policy", "task")
+    runs = data.runs[data.runs["policy"] == policy]
+    per_algo = runs.groupby("algo")[["hp", "seed"]].apply(lambda g: len(g.drop_duplicates()))
+    hps = 1 if claim["statistic"] == "difference" else runs["hp"].nunique()
+    reached = int(runs["frames_reached"].min()) if len(runs) else 0
+    return {"frames_per_task": reached or data.frames_per_task,
+            "runs_per_algo": int(per_algo.min()) if len(per_algo) else 0, "hp_settings": hps}
+
+
+def _num(x) -> str:
+    return "" if x == "" or pd.isna(x) else f"{x:.3g}"
+
+
+def claims_markdown(table: pd.DataFrame, profile: str, defaults: dict) -> str:
+    """The reader's view: verdict first, effect with its interval, budget beside it."""
+    counts = table["verdict"].value_counts()
+    lines = [f"# Claims of Teh et al. (2017), Sec. 4, checked on profile `{profile}`", "",
+             " · ".join(f"**{counts.get(v, 0)}** {MARK[v]}" for v in C.VERDICTS), "",
+             f"Effect > 0 supports the paper. {defaults['confidence']:.0%} seeded stratified bootstrap "
+             f"interval over runs ({defaults['resamples']} resamples, seed {defaults['seed']}). Reproduced: "
+             f"the interval is above 0; contradicted: below 0; otherwise, or with fewer than "
+             f"{defaults['min_runs']} runs per algorithm, inconclusive at this budget. "
+             "Threshold columns: the verdict with the claim's threshold halved / doubled.", "",
+             "| verdict | claim | panel | effect [CI] | threshold (½ / 2×) | budget: frames/task, runs/algo, hps | why |",
+             "|---|---|---|---|---|---|---|"]
+    for r in table.itertuples(index=False):
+        ci = f"{_num(r.effect)} [{_num(r.ci_low)}, {_num(r.ci_high)}]"
+        thr = f"{_num(r.threshold)} ({r.verdict_half} / {r.verdict_double})" if r.threshold != "" else "–"
+        budget = f"{r.frames_per_task:.3g}, {r.runs_per_algo}, {r.hp_settings}"
+        lines.append(f"| {MARK[r.verdict]} | `{r.claim}` | {r.panel} | {ci} | {thr} | {budget} | {r.reason} |")
+    lines += ["", "## The claims", ""]
+    for r in table.itertuples(index=False):
+        versus = f" vs {r.b} ({r.pairing or 'one'})" if r.b else ""
+        lines.append(f"- `{r.claim}` (Sec. {r.section}, {r.panel}, {r.suite}, {r.policy} policy): "
+                     f"\"{r.sentence}\" — {r.statistic} of {r.measure}, {r.a}{versus}, expected {r.direction}.")
+    return "\n".join(lines) + "\n"
