@@ -40,8 +40,10 @@ def run(args: argparse.Namespace) -> int:
     registry = C.load_registry(args.registry)
     check_algorithms(registry, params)
     profile, root, defaults = params["profile"], Path(args.root), registry["defaults"]
-    suites = {s: C.read_suite(root, profile, s, sweep.frames_per_task(sweep.deep_budget(params, profile), s, profile))
-              for s in sorted({c["suite"] for c in registry["claims"]} - {"gridworld"} | set(sweep.deep_suites(params)))}
+    wanted = {c["suite"] for c in registry["claims"]} - {"gridworld"}
+    order = sweep.deep_suites(params) + sorted(wanted - set(sweep.deep_suites(params)))
+    budget = sweep.deep_budget(params, profile)
+    suites = {s: C.read_suite(root, profile, s, sweep.frames_per_task(budget, s, profile)) for s in order}
     grid = GridInputs(params, profile, root, registry)
     table = pd.DataFrame([evaluate(claim, suites, grid, params, profile, defaults) for claim in registry["claims"]])
     scores = pd.concat([C.aggregate_scores(d, s, defaults) for s, d in suites.items()], ignore_index=True)
@@ -115,6 +117,8 @@ def evaluate(claim: dict, suites: dict, grid: GridInputs, params: dict, profile:
         for name, factor in (("verdict_half", 0.5), ("verdict_double", 2.0)):
             row[name] = C.verdict(estimate_at(threshold * factor), defaults["min_runs"])[0]
     row.update(budget)
+    row["runs_per_algo"] = est.n_min  # the fewest runs behind any compared algorithm
+    row["detail"] = est.detail
     row["sentence"] = claim["sentence"]
     return row
 
@@ -133,13 +137,10 @@ def grid_budget(grid: GridInputs) -> dict:
 
 def deep_budget(data: C.SuiteData, claim: dict, params: dict, profile: str) -> dict:
     """What the verdict rests on: env frames per task, runs per algorithm, hp settings used."""
-    policy = claim.get("policy", "task")
-    runs = data.runs[data.runs["policy"] == policy]
-    per_algo = runs.groupby("algo")[["hp", "seed"]].apply(lambda g: len(g.drop_duplicates()))
+    runs = data.runs[data.runs["policy"] == claim.get("policy", "task")]
     hps = 1 if claim["statistic"] == "difference" else runs["hp"].nunique()
     reached = int(runs["frames_reached"].min()) if len(runs) else 0
-    return {"frames_per_task": reached or data.frames_per_task,
-            "runs_per_algo": int(per_algo.min()) if len(per_algo) else 0, "hp_settings": hps}
+    return {"frames_per_task": reached or data.frames_per_task, "runs_per_algo": 0, "hp_settings": hps}
 
 
 def _num(x) -> str:
@@ -156,13 +157,14 @@ def claims_markdown(table: pd.DataFrame, profile: str, defaults: dict) -> str:
              f"the interval is above 0; contradicted: below 0; otherwise, or with fewer than "
              f"{defaults['min_runs']} runs per algorithm, inconclusive at this budget. "
              "Threshold columns: the verdict with the claim's threshold halved / doubled.", "",
-             "| verdict | claim | panel | effect [CI] | threshold (½ / 2×) | budget: frames/task, runs/algo, hps | why |",
+             "| verdict | claim | panel | effect [CI] | threshold (½ / 2×) | budget: frames/task, runs/algo, hps | note |",
              "|---|---|---|---|---|---|---|"]
     for r in table.itertuples(index=False):
         ci = f"{_num(r.effect)} [{_num(r.ci_low)}, {_num(r.ci_high)}]"
         thr = f"{_num(r.threshold)} ({r.verdict_half} / {r.verdict_double})" if r.threshold != "" else "–"
         budget = f"{r.frames_per_task:.3g}, {r.runs_per_algo}, {r.hp_settings}"
-        lines.append(f"| {MARK[r.verdict]} | `{r.claim}` | {r.panel} | {ci} | {thr} | {budget} | {r.reason} |")
+        why = "; ".join(x for x in (r.reason, r.detail if isinstance(r.detail, str) else "") if x)
+        lines.append(f"| {MARK[r.verdict]} | `{r.claim}` | {r.panel} | {ci} | {thr} | {budget} | {why} |")
     lines += ["", "## The claims", ""]
     for r in table.itertuples(index=False):
         versus = f" vs {r.b} ({r.pairing or 'one'})" if r.b else ""

@@ -35,7 +35,9 @@ def performance_profiles_figure(profiles: pd.DataFrame, profile: str) -> plt.Fig
         ax.set_ylim(-0.02, 1.02)
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel("fraction of runs x tasks with score > tau")
-    axes[0][-1].legend(fontsize=7, loc="upper right", title="algorithm (scores)", title_fontsize=7)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5),
+               title="algorithm (scores)", title_fontsize=7)
     fig.suptitle(f"Performance profiles of the task policies, selected hp, profile {profile}", fontsize=10)
     fig.tight_layout()
     return fig
@@ -45,8 +47,8 @@ def save_figure(fig: plt.Figure, data: pd.DataFrame, stem: str | Path) -> None:
     """Write stem.png, stem.pdf (no creation date) and stem.csv, each atomically."""
     stem = Path(stem)
     with atomic_path(stem.with_suffix(".png")) as tmp:
-        fig.savefig(tmp, format="png", dpi=150, metadata={"Software": None})
+        fig.savefig(tmp, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
     with atomic_path(stem.with_suffix(".pdf")) as tmp:
-        fig.savefig(tmp, format="pdf", metadata={"CreationDate": None, "Creator": None, "Producer": None})
+        fig.savefig(tmp, format="pdf", bbox_inches="tight", metadata={"CreationDate": None, "Creator": None, "Producer": None})
     write_csv(data, stem.with_suffix(".csv"))
     plt.close(fig)
