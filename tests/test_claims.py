@@ -116,6 +116,13 @@ def test_few_runs_are_inconclusive_whatever_the_interval():
     assert est.low > 0 and C.verdict(est, 4) == ("inconclusive", "fewer than 4 runs (3)")
 
 
+def test_non_finite_scores_are_inconclusive_not_an_error():
+    frames = make_suite(levels(2.0, 1.0))
+    frames["runs"].loc[frames["runs"]["algo"] == "A3C", "final_score"] = np.inf  # an A3C reference of 0
+    est = C.deep_estimate(suite_data(frames), claim_by_id("mazes-distral-final"), DEFAULTS, None)
+    assert C.verdict(est, 4) == ("inconclusive", "no interval")
+
+
 def test_good_fraction_and_threshold_moves_the_verdict():
     """Distral runs end at 1.0, baselines at 0.4 of the best: good at threshold 0.5 (reproduced);
     at 0.25 every run is good (no difference: inconclusive)."""

@@ -102,8 +102,10 @@ def bootstrap(samples: Sequence[np.ndarray], statistic: Callable, defaults: dict
     """Point value and seeded percentile interval of `statistic(*samples, axis)`, each sample
     resampled independently (stratified). Samples of fewer than two values give a NaN interval."""
     samples = [np.asarray(s, dtype=float) for s in samples]
+    if min(s.size for s in samples) < 1 or not all(np.isfinite(s).all() for s in samples):
+        return math.nan, math.nan, math.nan  # a missing or non-finite score decides nothing
     point = float(statistic(*samples, axis=-1))
-    if min(s.size for s in samples) < 2 or not np.isfinite(point):
+    if min(s.size for s in samples) < 2:
         return point, math.nan, math.nan
     if all(np.ptp(s) == 0 for s in samples):  # nothing to resample: the interval is the point
         return point, point, point
@@ -155,8 +157,11 @@ def pairwise_estimate(values: dict, claim: dict, defaults: dict) -> Estimate:
     a = list(dict.fromkeys(x for x, _ in comparisons))
     b = list(dict.fromkeys(y for _, y in comparisons))
     _, _, high = bootstrap([values[k] for k in a + b], pooled_contrast(len(a), sign), defaults)
+    n_min = min(v.size for v in values.values())
+    if np.isnan(points).any():
+        return Estimate(math.nan, math.nan, math.nan, n_min, "a non-finite score")
     weakest = comparisons[int(np.argmin(points))]
-    return Estimate(min(points), min(lows), high, min(v.size for v in values.values()),
+    return Estimate(min(points), float(np.min(lows)), high, n_min,
                     f"weakest pair: {weakest[0]} vs {weakest[1]}")
 
 
@@ -313,7 +318,8 @@ def performance_profile(data: SuiteData, suite: str, points: int = 101) -> pd.Da
     """Fraction of (run, task) final scores above tau, per algorithm (task policy, selected hp),
     for tau on a grid from 0 to the suite's best score."""
     task = data.runs[data.runs["policy"] == "task"]
-    top = max(float(task["final_score"].max()), 1e-12)
+    finite = task["final_score"][np.isfinite(task["final_score"])]
+    top = max(float(finite.max()) if len(finite) else 0.0, 1e-12)
     taus = np.linspace(0.0, top, points)
     rows = []
     for algo, group in task.groupby("algo", sort=True):
