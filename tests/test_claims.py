@@ -116,6 +116,15 @@ def test_few_runs_are_inconclusive_whatever_the_interval():
     assert est.low > 0 and C.verdict(est, 4) == ("inconclusive", "fewer than 4 runs (3)")
 
 
+def test_distilled_policy_falls_back_to_the_task_selection():
+    frames = make_suite(levels(2.0, 1.0))
+    frames["selection"] = frames["selection"][frames["selection"]["policy"] == "task"]
+    data = suite_data(frames)
+    assert C.selected_hp(data, "KL_2col", "distilled") == "h0"
+    with pytest.raises(ValueError, match="no selected hp for algo 'nope'"):
+        C.selected_hp(data, "nope", "task")
+
+
 def test_non_finite_scores_are_inconclusive_not_an_error():
     frames = make_suite(levels(2.0, 1.0))
     frames["runs"].loc[frames["runs"]["algo"] == "A3C", "final_score"] = np.inf  # an A3C reference of 0

@@ -219,7 +219,12 @@ def read_suite(root: Path, profile: str, suite: str, frames_per_task: int) -> Su
 
 
 def selected_hp(data: SuiteData, algo: str, policy: str) -> str:
-    rows = data.selection[(data.selection["algo"] == algo) & (data.selection["policy"] == policy)]
+    """The hp selection.csv chose for (algo, policy); a distilled policy without its own row
+    uses its algorithm's task-policy choice (one hp per algorithm, as Fig. 4 reports)."""
+    sel = data.selection
+    rows = sel[(sel["algo"] == algo) & (sel["policy"] == policy)]
+    if rows.empty and policy == "distilled":
+        rows = sel[(sel["algo"] == algo) & (sel["policy"] == "task")]
     if rows.empty:
         raise ValueError(f"{data.source / 'selection.csv'}: no selected hp for algo {algo!r}, policy {policy!r}")
     return str(rows["hp"].iloc[0])
