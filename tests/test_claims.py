@@ -233,7 +233,7 @@ def write_inputs(root: Path, deep_levels: dict, gw_seeds: int = 5) -> Path:
                      algo="distral", seed=s)
                 for r, c in corridor for p in ("left", "right") for a in ("stay", "up", "down", "left", "right")]
         write_csv(pd.DataFrame(rows), root / f"results/smoke/gridworld/distral/appB1/{s}/pi0.csv")
-    (root / "params.yaml").write_text(yaml.safe_dump(params))
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     return root / "params.yaml"
 
 

@@ -46,8 +46,15 @@ def run(args: argparse.Namespace) -> int:
     suites = {s: C.read_suite(root, profile, s, sweep.frames_per_task(budget, s, profile)) for s in order}
     grid = GridInputs(params, profile, root, registry)
     table = pd.DataFrame([evaluate(claim, suites, grid, params, profile, defaults) for claim in registry["claims"]])
+    table1 = {algo: i for i, algo in enumerate(params["deep"]["algorithms"])}  # Table 1's order
+    order = {"algo": table1, "policy": {"task": 0, "distilled": 1}}
+    by_table1 = lambda col: col.map(order[col.name]) if col.name in order else col  # noqa: E731
     scores = pd.concat([C.aggregate_scores(d, s, defaults) for s, d in suites.items()], ignore_index=True)
+    scores = scores.sort_values(["algo", "policy"], key=by_table1, kind="stable").sort_values(
+        "suite", key=lambda col: col.map(list(suites).index), kind="stable").reset_index(drop=True)
     profiles = pd.concat([C.performance_profile(d, s) for s, d in suites.items()], ignore_index=True)
+    profiles = profiles.sort_values("algo", key=by_table1, kind="stable").sort_values(
+        "suite", key=lambda col: col.map(list(suites).index), kind="stable").reset_index(drop=True)
     figure = performance_profiles_figure(profiles, profile)
 
     tables, figures = root / paths.TABLE_DIR.format(profile=profile), root / paths.FIGURE_DIR.format(profile=profile)

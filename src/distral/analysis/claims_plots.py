@@ -26,7 +26,7 @@ def performance_profiles_figure(profiles: pd.DataFrame, profile: str) -> plt.Fig
     suites = list(dict.fromkeys(profiles["suite"]))
     fig, axes = plt.subplots(1, len(suites), figsize=(4.2 * len(suites), 3.4), squeeze=False)
     for ax, suite in zip(axes[0], suites):
-        for algo, group in profiles[profiles["suite"] == suite].groupby("algo", sort=True):
+        for algo, group in profiles[profiles["suite"] == suite].groupby("algo", sort=False):
             color, ls = STYLE.get(algo, (None, "-"))
             ax.step(group["tau"], group["fraction_above"], where="post", color=color, ls=ls,
                     label=f"{algo} ({int(group['n_scores'].iloc[0])})")
