@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "aggregate-gridworld": ("distral.aggregate_cli", "aggregate grid-world runs: curves, AUC table"),
     "figure3": ("distral.figure3_cli", "draw Figure 3 from the aggregated grid-world logs"),
     "suite-gallery": ("distral.suite_gallery", "pictures of the 3D task suites: frames, maps, agent GIF"),
+    "claims": ("distral.analysis.claims_cli", "reproduced vs reported: a verdict with intervals for each claim of Sec. 4"),
     "train": ("distral.train_cli", "train one deep run (Sec. 4.2): all tasks of a suite, one algorithm of Table 1"),
 }
 

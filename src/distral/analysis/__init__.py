@@ -1,0 +1,1 @@
+"""Analysis of the run logs: aggregation, statistics, figures, tables and the claims report."""
