@@ -62,6 +62,8 @@ DEEP_CODE = [
     "src/distral/algorithms.py",
     "src/distral/train.py",
     "src/distral/train_cli.py",
+    "src/distral/actors.py",
+    "src/distral/sweep.py",
 ]
 
 
