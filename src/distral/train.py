@@ -189,9 +189,9 @@ class Trainer:
         for group in self.optimiser.param_groups:
             group["lr"] = lr
         opt = self.config["deep"]["optimiser"]
-        params = [p for p in self.net.parameters()]
+        params = list(self.net.parameters())
         grads = [torch.zeros_like(p) for p in params]
-        losses_per_task, norms = [], []
+        losses_per_task = []
         logged: dict[str, float] = {}
         for i, b in enumerate(batches):
             loss, parts, diagnostics = self._task_loss(i, b)
@@ -201,12 +201,12 @@ class Trainer:
             norm = _global_norm(task_grads)
             if not torch.isfinite(norm):
                 raise Diverged("non-finite gradient")
+            # 1e-6 as in torch.nn.utils.clip_grad_norm_
             scale = min(1.0, opt["max_grad_norm"] / (float(norm) + 1e-6)) if opt["clip"] == "per_task" else 1.0
             for acc, g in zip(grads, task_grads):
                 if g is not None:
                     acc.add_(g, alpha=scale)
             losses_per_task.append(float(loss.detach()))
-            norms.append(float(norm))
             for k, v in parts.items():
                 logged[k] = logged.get(k, 0.0) + float(v.detach())
             self._log_diagnostics(i, diagnostics, float(norm))
