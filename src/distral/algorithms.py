@@ -128,10 +128,9 @@ def policy_diagnostics(out: Outputs) -> dict[str, torch.Tensor]:
     stays where it started. No gradient flows; these are measurements only.
     """
     with torch.no_grad():
-        log_pi = torch.log_softmax(out.logits.float(), -1)
-        stats = {"entropy_pi_i": -(log_pi.exp() * log_pi).sum(-1).mean()}
+        stats = {"entropy_pi_i": -losses.entropy_loss(out.logits).mean()}
         if out.h is not None:
-            log_pi0 = torch.log_softmax(out.h.float(), -1)
-            stats["entropy_pi_0"] = -(log_pi0.exp() * log_pi0).sum(-1).mean()
+            stats["entropy_pi_0"] = -losses.entropy_loss(out.h).mean()
+            log_pi, log_pi0 = torch.log_softmax(out.logits, -1), torch.log_softmax(out.h, -1)
             stats["kl_pi_i_pi_0"] = (log_pi.exp() * (log_pi - log_pi0)).sum(-1).mean()
     return stats

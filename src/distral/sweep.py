@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, NamedTuple
 
-from distral.config import ParamsError
+from distral.config import ParamsError, profile_budget
 
 
 class Run(NamedTuple):
@@ -26,15 +26,9 @@ def deep_suites(params: Mapping[str, Any]) -> list[str]:
     return list(params.get("suites", {}) or {})
 
 
-def deep_budget(params: Mapping[str, Any], profile: str) -> dict:
-    if profile not in params["profiles"]:
-        raise ParamsError(f"unknown profile {profile!r} (known: {', '.join(params['profiles'])})")
-    return params["profiles"][profile]["deep"]
-
-
 def deep_runs(params: Mapping[str, Any], profile: str, suite: str | None = None) -> list[Run]:
     """Every training run of `profile` (of one `suite` if given), in a fixed order."""
-    budget = deep_budget(params, profile)
+    budget = profile_budget(params, "deep", profile)
     suites = deep_suites(params) if suite is None else [suite]
     return [Run(s, algo, hp, seed)
             for s in suites

@@ -194,7 +194,7 @@ class Trainer:
         losses_per_task = []
         logged: dict[str, float] = {}
         for i, b in enumerate(batches):
-            loss, parts, diagnostics = self._task_loss(i, b)
+            loss, parts, head = self._task_loss(i, b)
             if not torch.isfinite(loss):
                 raise Diverged("non-finite loss")
             task_grads = torch.autograd.grad(loss, params, allow_unused=True)
@@ -209,7 +209,7 @@ class Trainer:
             losses_per_task.append(float(loss.detach()))
             for k, v in parts.items():
                 logged[k] = logged.get(k, 0.0) + float(v.detach())
-            self._log_diagnostics(i, diagnostics, float(norm))
+            self._log_diagnostics(i, head, float(norm))
         for p, g in zip(params, grads):
             p.grad = g
         norm = float(_global_norm(grads))
@@ -223,7 +223,7 @@ class Trainer:
         return logged
 
     def _task_loss(self, i: int, b: dict):
-        """Task i's loss on its rollout batch, its parts, and its policy diagnostics."""
+        """Task i's loss on its rollout batch, its parts, and the network's outputs on it."""
         obs = torch.from_numpy(np.stack(b["obs"])).to(self.device)
         first = torch.from_numpy(np.stack(b["first"])).to(self.device)
         with self._autocast():
@@ -234,12 +234,13 @@ class Trainer:
         discount_t = self.coef.discount * (1.0 - torch.from_numpy(np.stack(b["done"])).float().to(self.device))
         head = type(out)(*(x[:-1] if x is not None else None for x in out))
         loss, parts = task_loss(self.algo, head, a_t, r_t, discount_t, out.value[-1], self.coef)
-        return loss, parts, policy_diagnostics(head)
+        return loss, parts, head
 
-    def _log_diagnostics(self, task: int, diagnostics: dict, grad_norm: float) -> None:
+    def _log_diagnostics(self, task: int, head, grad_norm: float) -> None:
         """Every `diagnostics_interval` updates (and the first), one row per task and metric."""
         if self.update % self.config["deep"]["diagnostics_interval_updates"]:
-            return
+            return  # computed only on the updates that log them
+        diagnostics = policy_diagnostics(head)
         frames = self.frames() + self.frames_per_update  # frames per task at the end of this update
         name = self.suite.task_names[task]
         for metric, value in sorted({**{k: float(v) for k, v in diagnostics.items()}, "grad_norm": grad_norm}.items()):

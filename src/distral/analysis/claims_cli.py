@@ -17,7 +17,7 @@ import pandas as pd
 from distral import paths, sweep
 from distral.analysis import claims as C
 from distral.analysis.claims_plots import performance_profiles_figure, save_figure
-from distral.config import ParamsError, load_params
+from distral.config import ParamsError, load_params, profile_budget
 from distral.envs.gridworld import Layout
 from distral.io import write_csv, write_text
 from distral.tables import write_table
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     profile, root, defaults = params["profile"], Path(args.root), registry["defaults"]
     wanted = {c["suite"] for c in registry["claims"]} - {"gridworld"}
     order = sweep.deep_suites(params) + sorted(wanted - set(sweep.deep_suites(params)))
-    budget = sweep.deep_budget(params, profile)
+    budget = profile_budget(params, "deep", profile)
     suites = {s: C.read_suite(root, profile, s, sweep.frames_per_task(budget, s, profile)) for s in order}
     grid = GridInputs(params, profile, root, registry)
     table = pd.DataFrame([evaluate(claim, suites, grid, params, profile, defaults) for claim in registry["claims"]])
