@@ -90,7 +90,10 @@ def test_figure4_untrained_line_and_table2_rows(sweep, outputs):
     assert untrained["value"].iloc[0] == pytest.approx(start.groupby("task")["score"].mean().mean())
     table2 = pd.read_csv(root / "paper_tables/smoke/table2.csv")
     assert table2["suite"].tolist() == SUITES
-    assert table2["map layout"].iloc[0] == "8 fixed generated layout"
+    assert table2["map layout"].iloc[0] == "8 tasks: fixed generated layout"
+    assert table2["map layout"].iloc[2] == ("2 tasks: fixed WAD map; 2 tasks: fixed generated layout; "
+                                            "4 tasks: generated anew every episode")
+    assert table2["objectives"].iloc[2].startswith("tag 1-5 scripted bots (easy/medium/hard)")
     assert table2["tasks"].iloc[1].startswith("4: ")
 
 

@@ -39,9 +39,15 @@ STYLE = {"axes.titlesize": 10, "axes.labelsize": 9, "xtick.labelsize": 8, "ytick
          "legend.fontsize": 8}
 
 
+# Indices into seaborn's colour-blind palette, in Table 1's order: the A3C baselines in blue /
+# grey / light blue, the Distral algorithms in green, purple, vermillion, orange.
+PALETTE_INDEX = (0, 7, 9, 2, 4, 3, 1)
+
+
 def palette(algos: list[str]) -> dict[str, tuple]:
-    """One fixed colour per algorithm of Table 1 (params order), the same in every figure."""
-    return dict(zip(algos, sns.color_palette("colorblind", len(algos))))
+    """One fixed, distinguishable colour per algorithm (params order), the same in every figure."""
+    colours = sns.color_palette("colorblind", 10)
+    return {algo: colours[PALETTE_INDEX[i % len(PALETTE_INDEX)]] for i, algo in enumerate(algos)}
 
 
 def score_label(normaliser: pd.DataFrame) -> str:

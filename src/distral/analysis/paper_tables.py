@@ -99,7 +99,15 @@ def map_layout(tasks: list[Mapping[str, Any]]) -> str:
             kinds["fixed generated layout"] += 1
         else:
             kinds["generated anew every episode"] += 1
-    return "; ".join(f"{n} {kind}" for kind, n in kinds.items() if n)
+    return "; ".join(f"{n} task{'s' * (n > 1)}: {kind}" for kind, n in kinds.items() if n)
+
+
+def bots_objective(tasks: list[Mapping[str, Any]], rewards: Mapping[str, float]) -> str:
+    """Laser-tag in one line: how many bots, of which skills, and the two rewards."""
+    bots = [int(t["bots"]) for t in tasks]
+    skills = "/".join(dict.fromkeys(t.get("bot_skill", "?") for t in tasks))
+    return (f"tag {min(bots)}-{max(bots)} scripted bots ({skills}) (+{rewards.get('tag', 0):g} each), "
+            f"pick up objects (+{rewards.get('object', 0):g})")
 
 
 def objective(task: Mapping[str, Any], rewards: Mapping[str, float]) -> str:
@@ -125,7 +133,10 @@ def table2(suites_params: Mapping[str, Mapping], runs_info: dict[str, dict]) -> 
     rows = []
     for suite, spec in suites_params.items():
         tasks = list(spec["tasks"])
-        objectives = list(dict.fromkeys(objective(t, spec.get("rewards", {})) for t in tasks))
+        if all("bots" in t for t in tasks):
+            objectives = [bots_objective(tasks, spec.get("rewards", {}))]
+        else:
+            objectives = list(dict.fromkeys(objective(t, spec.get("rewards", {})) for t in tasks))
         info = runs_info.get(suite, {})
         options = info.get("options") or spec
         resolution = options.get("resolution", spec.get("resolution"))
