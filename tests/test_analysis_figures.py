@@ -72,6 +72,11 @@ def test_diverged_run_flagged_in_figure_csv_tables_and_metrics(sweep, outputs):
     fig4 = pd.read_csv(root / "figures/smoke/fig4.csv")
     a2 = fig4[(fig4["panel"] == "A2") & (fig4["algo"] == "KL_2col")]
     assert sorted(a2["status"]) == ["completed", "diverged"]
+    a1 = fig4[(fig4["panel"] == "A1") & (fig4["algo"] == "KL_2col")]
+    assert (a1["n_diverged"] == 1).all() and (fig4[fig4["panel"] == "A1"]["n_diverged"].sum() == len(a1))
+    fig5 = pd.read_csv(root / "figures/smoke/fig5.csv")
+    flagged = fig5[fig5["status"] == "diverged"]
+    assert set(flagged["algo"]) == {"KL_2col"} and set(flagged["seed"]) == {"1"}
     table1 = pd.read_csv(root / "paper_tables/smoke/table1.csv").set_index("algorithm")
     assert table1.loc["KL_2col", "mazes_n_diverged"] == 1 and table1.loc["KL_2col", "mazes_n_runs"] == 2
     assert table1.loc["A3C", "mazes_n_diverged"] == 0

@@ -81,6 +81,11 @@ def band_curves(curves: pd.DataFrame, selection: pd.DataFrame, policy: str) -> p
     return mean.join(band).reset_index()
 
 
+def run_status(runs: pd.DataFrame) -> dict[tuple, str]:
+    """(algo, hp, seed) -> "completed" | "diverged", from runs.csv."""
+    return {(r.algo, r.hp, r.seed): r.status for r in runs.drop_duplicates(["algo", "hp", "seed"]).itertuples()}
+
+
 def untrained_score(curves: pd.DataFrame) -> float:
     """Mean over tasks of the mean over runs of the frame-0 distilled evaluations."""
     start = curves[(curves["policy"] == "distilled") & (curves["frames"] == 0)]
@@ -142,8 +147,11 @@ def figure4(suites: dict[str, dict[str, pd.DataFrame]], algos: list[str], budget
             if kind == "curve":
                 bands = band_curves(tables["curves"], tables["selection"], policy)
                 _curve_panel(ax, bands, colors, untrained)
+                diverged = selected(tables["runs"], tables["selection"], policy)
+                diverged = diverged[diverged["status"] == "diverged"].groupby("algo")["seed"].nunique()
                 records += [{"panel": panel, "suite": suite, "policy": policy, "algo": r.algo, "hp": r.hp,
-                             "frames": r.frames, "value": r.mean, "band": r.band, "n_runs": r.n_runs}
+                             "frames": r.frames, "value": r.mean, "band": r.band, "n_runs": r.n_runs,
+                             "n_diverged": int(diverged.get(r.algo, 0))}
                             for r in bands.itertuples(index=False)]
                 empty = bands.empty
             else:
@@ -171,7 +179,7 @@ def figure4(suites: dict[str, dict[str, pd.DataFrame]], algos: list[str], budget
                      "Ranks (2): final score (averaged over tasks) of every run, all hp settings and seeds, best to "
                      f"worst. {budget_text}", fontsize=9)
     return fig, pd.DataFrame(records, columns=["panel", "suite", "policy", "algo", "hp", "seed", "frames", "rank",
-                                               "value", "band", "n_runs", "status"])
+                                               "value", "band", "n_runs", "n_diverged", "status"])
 
 
 def suite_figure(tables: dict[str, pd.DataFrame], suite: str, number: int, policies: list[str], algos: list[str],
@@ -180,6 +188,7 @@ def suite_figure(tables: dict[str, pd.DataFrame], suite: str, number: int, polic
     of the selected hp and the bold mean over runs."""
     colors = palette(algos)
     tasks = list(tables["normaliser"]["task"])
+    status = run_status(tables["runs"])
     ncols = min(4, len(tasks))
     rows_per_policy = math.ceil(len(tasks) / ncols)
     records = []
@@ -200,7 +209,8 @@ def suite_figure(tables: dict[str, pd.DataFrame], suite: str, number: int, polic
                     mean = runs.groupby("frames", sort=True)["score"].mean()
                     sns.lineplot(x=mean.index, y=mean.to_numpy(), ax=ax, color=colors[algo], lw=2, legend=False)
                     records += [{"policy": policy, "task": task, "algo": algo, "hp": r.hp, "seed": r.seed,
-                                 "frames": r.frames, "score": r.score} for r in runs.itertuples(index=False)]
+                                 "status": status.get((r.algo, r.hp, r.seed), ""), "frames": r.frames,
+                                 "score": r.score} for r in runs.itertuples(index=False)]
                     records += [{"policy": policy, "task": task, "algo": algo, "hp": runs["hp"].iloc[0],
                                  "seed": "mean", "frames": f, "score": s} for f, s in mean.items()]
                 if panel.empty:
@@ -214,7 +224,7 @@ def suite_figure(tables: dict[str, pd.DataFrame], suite: str, number: int, polic
         fig.suptitle(f"Figure {number}. {SUITE_TITLE.get(suite, suite)} per task: thin lines = the runs of each "
                      "algorithm's best hp setting (by AUC averaged over tasks and runs), bold = their mean. "
                      f"{budget_text}", fontsize=9)
-    return fig, pd.DataFrame(records, columns=["policy", "task", "algo", "hp", "seed", "frames", "score"])
+    return fig, pd.DataFrame(records, columns=["policy", "task", "algo", "hp", "seed", "status", "frames", "score"])
 
 
 def budget_text(budget: dict, suites_frames: dict[str, int]) -> str:
