@@ -15,8 +15,11 @@ import yaml
 
 from distral import cli
 from distral.analysis import claims as C
+from distral.analysis.plots import GridMap
 from distral.config import ParamsError
-from distral.io import write_csv
+from distral.envs.gridworld import Layout
+from distral.gridworld_cli import map_table
+from distral.io import write_csv, write_json
 
 ALGOS = ["A3C", "A3C_multitask", "A3C_2col", "KL_1col", "KL+ent_1col", "KL_2col", "KL+ent_2col"]
 DISTILLED = ["A3C_multitask", "KL_1col", "KL+ent_1col", "KL_2col", "KL+ent_2col"]
@@ -155,7 +158,7 @@ def test_early_score_uses_the_first_part_of_the_curve():
 
 
 def test_persistence_by_hand():
-    layout = C.Layout.from_rows(["#####", "#.#.#", "#...#", "#.#.#", "#####"])
+    layout = GridMap(map_table(Layout.from_rows(["#####", "#.#.#", "#...#", "#.#.#", "#####"])))
     corridor = layout.corridor_cells()
     rows = [dict(row=r, col=c, prev_action=p, prev_reward="step", action=a, seed=s,
                  prob=(pk if a == p else (1 - pk) / 4))
@@ -226,9 +229,13 @@ def write_inputs(root: Path, deep_levels: dict, gw_seeds: int = 5) -> Path:
               root / "results/smoke/gridworld/evals.csv")
     params = yaml.safe_load((REPO / "params.yaml").read_text())
     params["profiles"]["smoke"]["gridworld"]["seeds"] = gw_seeds
-    from distral.envs.gridworld import Layout
-    corridor = Layout.from_rows(params["gridworld"]["layout"]).corridor_cells()
+    cells = map_table(Layout.from_rows(params["gridworld"]["layout"]))
+    corridor = GridMap(cells).corridor_cells()
     for s in range(gw_seeds):
+        run = root / f"results/smoke/gridworld/distral/appB1/{s}"
+        write_csv(cells, run / "map.csv")
+        wildcards = {"profile": "smoke", "suite": "gridworld", "algo": "distral", "hp": "appB1", "seed": s}
+        write_json({"wildcards": wildcards, "status": "completed"}, run / "meta.json")
         rows = [dict(row=r, col=c, prev_action=p, prev_reward="step", action=a, prob=0.8 if a == p else 0.05,
                      algo="distral", seed=s)
                 for r, c in corridor for p in ("left", "right") for a in ("stay", "up", "down", "left", "right")]

@@ -1,6 +1,6 @@
 """Train one grid-world run (Sec. 4.1): all tasks of one seed with one algorithm.
 
-Writes evals.csv, episodes.csv, pi0.csv, tasks.csv and meta.json to
+Writes evals.csv, episodes.csv, pi0.csv, tasks.csv, map.csv and meta.json to
 results/{profile}/gridworld/{algo}/appB1/{seed}/ (paths.RUN_DIR).
 """
 
@@ -55,7 +55,16 @@ def write_run(out: Path, result: GridworldResult, gw: dict, wildcards: dict, con
     write_csv(pi0_table(result, gw).assign(**tag), out / "pi0.csv")
     tasks = pd.DataFrame([{"task": i, "goal_row": r, "goal_col": c} for i, (r, c) in enumerate(result.goals)])
     write_csv(tasks.assign(**tag), out / "tasks.csv")
+    write_csv(map_table(Layout.from_rows(gw["layout"])), out / "map.csv")
     write_json(run_meta(config, wildcards), out / "meta.json")
+
+
+def map_table(layout: Layout) -> pd.DataFrame:
+    """The map the run was trained on, one row per cell (wall or free): the figures draw it
+    from this log, so the analysis never needs the environment's code."""
+    rows, cols = layout.shape
+    return pd.DataFrame([{"row": r, "col": c, "cell": "wall" if layout.walls[r][c] else "free"}
+                         for r in range(rows) for c in range(cols)])
 
 
 def pi0_table(result: GridworldResult, gw: dict) -> pd.DataFrame:

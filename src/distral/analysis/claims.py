@@ -26,7 +26,6 @@ from scipy import stats
 
 from distral import paths
 from distral.config import ParamsError
-from distral.envs.gridworld import Layout
 
 REGISTRY = "claims.yaml"
 VERDICTS = ("reproduced", "contradicted", "inconclusive")
@@ -284,9 +283,10 @@ def gridworld_auc_estimate(table: pd.DataFrame, claim: dict, source: Path) -> Es
     return Estimate(sign * float(row["mean"]), low, high, int(row["n_seeds"]))
 
 
-def persistence_values(pi0: pd.DataFrame, layout: Layout) -> np.ndarray:
+def persistence_values(pi0: pd.DataFrame, layout) -> np.ndarray:
     """Per seed: pi_0's mean probability, over corridor cells and a previous step left or right
-    with an ordinary step reward, of repeating the previous action (Fig. 3 right)."""
+    with an ordinary step reward, of repeating the previous action (Fig. 3 right).
+    `layout` is the logged map (plots.GridMap), which knows its corridor cells."""
     corridor = set(layout.corridor_cells())
     rows = pi0[(pi0["prev_reward"] == "step") & pi0["prev_action"].isin(["left", "right"])
                & (pi0["action"] == pi0["prev_action"])]

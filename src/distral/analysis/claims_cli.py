@@ -16,11 +16,12 @@ import pandas as pd
 
 from distral import paths, sweep
 from distral.analysis import claims as C
-from distral.analysis.claims_plots import performance_profiles_figure, save_figure
+from distral.analysis import runlogs
+from distral.analysis.claims_plots import performance_profiles_figure
+from distral.analysis.plots import GridMap, save_figure
 from distral.config import ParamsError, load_params, profile_budget
-from distral.envs.gridworld import Layout
+from distral.analysis.tables import write_table
 from distral.io import write_csv, write_text
-from distral.tables import write_table
 
 AGG_CAPTION = ("Aggregate final scores (rliable style): interquartile mean over runs x tasks of each "
                "algorithm's selected hp, {conf:.0%} stratified bootstrap interval (runs resampled within "
@@ -96,11 +97,16 @@ class GridInputs:
         path = self.root / paths.SUITE_DIR.format(profile=self.profile, suite="gridworld") / "evals.csv"
         return int(C.read_table(path, ["env_steps", "seed", "algo"])["env_steps"].max())
 
+    def layout(self, algo: str) -> GridMap:
+        """The map as seed 0's run logged it: the analysis reads logs, not the environment."""
+        run = paths.run_dir(self.profile, "gridworld", algo, paths.GRIDWORLD_HP, 0, self.root)
+        wildcards = {"profile": self.profile, "suite": "gridworld", "algo": algo, "hp": paths.GRIDWORLD_HP,
+                     "seed": 0}
+        return GridMap(runlogs.read_gridworld_run(run, "map.csv", wildcards))
+
     def pi0(self, algo: str) -> pd.DataFrame:
-        files = [paths.run_dir(self.profile, "gridworld", algo, paths.GRIDWORLD_HP, seed, self.root) / "pi0.csv"
-                 for seed in range(self.budget["seeds"])]
-        cols = ["row", "col", "prev_action", "prev_reward", "action", "prob", "seed"]
-        return pd.concat([C.read_table(f, cols) for f in files], ignore_index=True)
+        """Every seed's checked pi0.csv."""
+        return runlogs.read_gridworld_runs(self.params, self.profile, "pi0.csv", self.root, algos=[algo])
 
 
 def evaluate(claim: dict, suites: dict, grid: GridInputs, params: dict, profile: str, defaults: dict) -> dict:
@@ -134,7 +140,7 @@ def grid_estimator(claim: dict, grid: GridInputs, params: dict, defaults: dict):
     if claim["statistic"] == "gridworld_auc":
         table, path = grid.auc_table()
         return lambda t: C.gridworld_auc_estimate(table, claim, path)
-    per_seed = C.persistence_values(grid.pi0(claim["a"][0]), Layout.from_rows(params["gridworld"]["layout"]))
+    per_seed = C.persistence_values(grid.pi0(claim["a"][0]), grid.layout(claim["a"][0]))
     return lambda t: C.persistence_estimate(per_seed, claim, defaults, t)
 
 

@@ -12,7 +12,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from distral.io import atomic_path, write_csv  # noqa: E402
 
 # Baselines red-ish and dashed, Distral blue/green; 2col solid markers.
 STYLE = {"A3C": ("tab:red", "--"), "A3C_multitask": ("tab:orange", "--"), "A3C_2col": ("tab:brown", "--"),
@@ -43,12 +42,3 @@ def performance_profiles_figure(profiles: pd.DataFrame, profile: str) -> plt.Fig
     return fig
 
 
-def save_figure(fig: plt.Figure, data: pd.DataFrame, stem: str | Path) -> None:
-    """Write stem.png, stem.pdf (no creation date) and stem.csv, each atomically."""
-    stem = Path(stem)
-    with atomic_path(stem.with_suffix(".png")) as tmp:
-        fig.savefig(tmp, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
-    with atomic_path(stem.with_suffix(".pdf")) as tmp:
-        fig.savefig(tmp, format="pdf", bbox_inches="tight", metadata={"CreationDate": None, "Creator": None, "Producer": None})
-    write_csv(data, stem.with_suffix(".csv"))
-    plt.close(fig)

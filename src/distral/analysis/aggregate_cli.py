@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from distral import aggregate, paths
+from distral import paths
+from distral.analysis import aggregate, runlogs
 from distral.config import load_params
 from distral.io import write_csv, write_json
-from distral.tables import to_markdown, write_table
+from distral.analysis.tables import to_markdown, write_table
 
 CAPTION = (
     "Figure 3 (left): normalised area under the learning curve (mean over training of the "
@@ -31,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     params = load_params(args.params, {"profile": args.profile} if args.profile else None)
     profile, analysis = params["profile"], params["gridworld"]["analysis"]
     root = Path(args.root)
-    evals = aggregate.read_runs(aggregate.gridworld_run_files(params, profile, "evals.csv", root))
+    evals = runlogs.read_gridworld_runs(params, profile, "evals.csv", root)
     table = aggregate.auc_table(aggregate.seed_aucs(aggregate.seed_curves(evals)), analysis)
     verdicts = aggregate.faster_verdicts(table, analysis["baseline"])
     write_csv(evals, root / paths.SUITE_DIR.format(profile=profile, suite="gridworld") / "evals.csv")

@@ -1,7 +1,8 @@
 """Draw Figure 3 (left, centre, right) from the grid-world logs of a profile.
 
 Reads results/{profile}/gridworld/evals.csv (from aggregate-gridworld), the
-distral runs' pi0.csv and the first seed's tasks.csv; writes
+distral runs' pi0.csv and the first seed's tasks.csv and map.csv (every log checked
+by distral.analysis.runlogs); writes
 figures/{profile}/fig3_{left,centre,right}.{png,pdf,csv}.
 """
 
@@ -12,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from distral import aggregate, paths, plots
+from distral import paths
+from distral.analysis import aggregate, plots, runlogs
 from distral.config import load_params
-from distral.envs.gridworld import Layout
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,19 +30,22 @@ def run(args: argparse.Namespace) -> int:
     profile, gw = params["profile"], params["gridworld"]
     if args.distral_algo not in gw["algorithms"]:
         raise ValueError(f"--distral-algo: {args.distral_algo!r} is not one of gridworld.algorithms")
-    root, layout, analysis = Path(args.root), Layout.from_rows(gw["layout"]), gw["analysis"]
+    root, analysis = Path(args.root), gw["analysis"]
     out = root / paths.FIGURE_DIR.format(profile=profile)
     evals = pd.read_csv(root / paths.SUITE_DIR.format(profile=profile, suite="gridworld") / "evals.csv")
     summary = aggregate.curve_summary(aggregate.seed_curves(evals), analysis)
     plots.save_figure(plots.learning_curves(summary, analysis["confidence"]), summary, out / "fig3_left")
 
     first = paths.run_dir(profile, "gridworld", args.distral_algo, paths.GRIDWORLD_HP, 0, root)
-    tasks = pd.read_csv(first / "tasks.csv")
+    wildcards = {"profile": profile, "suite": "gridworld", "algo": args.distral_algo, "hp": paths.GRIDWORLD_HP,
+                 "seed": 0}
+    tasks = runlogs.read_gridworld_run(first, "tasks.csv", wildcards)
+    layout = plots.GridMap(runlogs.read_gridworld_run(first, "map.csv", wildcards))
     fig, data = plots.example_tasks(layout, list(zip(tasks["goal_row"], tasks["goal_col"])))
     plots.save_figure(fig, data, out / "fig3_centre")
 
-    pi0_files = aggregate.gridworld_run_files(params, profile, "pi0.csv", root, algos=[args.distral_algo])
-    fig, data = plots.corridor_policy(layout, aggregate.read_runs(pi0_files))
+    pi0 = runlogs.read_gridworld_runs(params, profile, "pi0.csv", root, algos=[args.distral_algo])
+    fig, data = plots.corridor_policy(layout, pi0)
     plots.save_figure(fig, data, out / "fig3_right")
     print(f"Figure 3 written to {out}/fig3_{{left,centre,right}}.{{png,pdf,csv}}")
     return 0

@@ -7,34 +7,12 @@ Algorithms are compared with the baseline paired by seed (same seed, same tasks)
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from distral import paths
-from distral.stats import bootstrap_ci, normalised_auc
+from distral.analysis.stats import bootstrap_ci, normalised_auc
 
 CURVE_METRICS = ("return", "steps_to_goal")
-
-
-def gridworld_run_files(
-    params: dict, profile: str, filename: str, root: str | Path = ".", algos: list[str] | None = None
-) -> list[Path]:
-    """The `filename` of every grid-world run of `profile` (`algos`, default all, x seeds)."""
-    seeds = range(params["profiles"][profile]["gridworld"]["seeds"])
-    return [
-        paths.run_dir(profile, "gridworld", algo, paths.GRIDWORLD_HP, seed, root) / filename
-        for algo in algos or params["gridworld"]["algorithms"]
-        for seed in seeds
-    ]
-
-
-def read_runs(files: list[Path]) -> pd.DataFrame:
-    missing = [str(f) for f in files if not f.is_file()]
-    if missing:
-        raise FileNotFoundError(f"{len(missing)} run logs missing, first: {missing[0]}")
-    return pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
 
 
 def seed_curves(evals: pd.DataFrame) -> pd.DataFrame:
@@ -75,9 +53,9 @@ def auc_table(aucs: pd.DataFrame, analysis: dict) -> pd.DataFrame:
     for algo, group in aucs.groupby("algo", sort=True):
         for metric in CURVE_METRICS:
             rows.append(_auc_row(algo, metric, group[metric].to_numpy(), analysis))
-    base = aucs[aucs["algo"] == baseline].set_index("seed")
+    base = aucs[aucs["algo"] == baseline]
     for algo, group in aucs[aucs["algo"] != baseline].groupby("algo", sort=True):
-        paired = group.set_index("seed").join(base, rsuffix="_base", how="inner")
+        paired = group.merge(base, on="seed", suffixes=("", "_base"), how="inner")
         for metric in CURVE_METRICS:
             diff = (paired[metric] - paired[f"{metric}_base"]).to_numpy()
             rows.append(_auc_row(f"{algo} - {baseline}", metric, diff, analysis))

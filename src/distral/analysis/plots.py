@@ -14,8 +14,28 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.patches import Circle, FancyArrow, Rectangle  # noqa: E402
 
-from distral.envs.gridworld import MOVES, ACTIONS, Layout  # noqa: E402
 from distral.io import atomic_path, write_csv  # noqa: E402
+
+# Arrow direction (d_row, d_col) of each action name logged in pi0.csv; "stay" is a circle.
+ARROWS = {"up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1)}
+
+
+class GridMap:
+    """The grid-world map as the run logged it (map.csv: row, col, cell = wall | free)."""
+
+    def __init__(self, cells: pd.DataFrame):
+        self.shape = (int(cells["row"].max()) + 1, int(cells["col"].max()) + 1)
+        self.walls = np.ones(self.shape, dtype=bool)
+        free = cells[cells["cell"] == "free"]
+        self.walls[free["row"].to_numpy(), free["col"].to_numpy()] = False
+        self.free_cells = [(int(r), int(c)) for r, c in zip(free["row"], free["col"])]
+
+    def is_free(self, r: int, c: int) -> bool:
+        return 0 <= r < self.shape[0] and 0 <= c < self.shape[1] and not self.walls[r, c]
+
+    def corridor_cells(self) -> list[tuple[int, int]]:
+        """Free cells with walls directly above and below: the corridor of Fig. 3 (right)."""
+        return [(r, c) for r, c in self.free_cells if not self.is_free(r - 1, c) and not self.is_free(r + 1, c)]
 
 ALGO_STYLE = {"distral": ("tab:blue", "Distral (KL, soft Q + distillation)"),
               "soft_q": ("tab:red", "single-task soft Q")}
@@ -28,7 +48,7 @@ def save_figure(fig: plt.Figure, data: pd.DataFrame, stem: str | Path) -> None:
     with atomic_path(stem.with_suffix(".png")) as tmp:
         fig.savefig(tmp, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
     with atomic_path(stem.with_suffix(".pdf")) as tmp:
-        fig.savefig(tmp, format="pdf", bbox_inches="tight", metadata={"CreationDate": None, "Creator": None})
+        fig.savefig(tmp, format="pdf", bbox_inches="tight", metadata={"CreationDate": None, "Creator": None, "Producer": None})
     write_csv(data, stem.with_suffix(".csv"))
     plt.close(fig)
 
@@ -50,16 +70,16 @@ def learning_curves(summary: pd.DataFrame, conf: float) -> plt.Figure:
     return fig
 
 
-def _draw_map(ax: plt.Axes, layout: Layout) -> None:
+def _draw_map(ax: plt.Axes, layout: GridMap) -> None:
     rows, cols = layout.shape
-    ax.imshow(np.array(layout.walls, dtype=float), cmap="Greys", vmin=0, vmax=1.4)
+    ax.imshow(layout.walls.astype(float), cmap="Greys", vmin=0, vmax=1.4)
     ax.set_xlim(-0.5, cols - 0.5)
     ax.set_ylim(rows - 0.5, -0.5)
     ax.set_xticks([])
     ax.set_yticks([])
 
 
-def example_tasks(layout: Layout, goals: list[tuple[int, int]], n_show: int = 4) -> tuple[plt.Figure, pd.DataFrame]:
+def example_tasks(layout: GridMap, goals: list[tuple[int, int]], n_show: int = 4) -> tuple[plt.Figure, pd.DataFrame]:
     """Fig. 3 centre: the map, each task's goal (green) and the uniform start distribution."""
     n_show = min(n_show, len(goals))
     fig, axes = plt.subplots(1, n_show, figsize=(2.6 * n_show, 1.6), squeeze=False)
@@ -78,7 +98,7 @@ def example_tasks(layout: Layout, goals: list[tuple[int, int]], n_show: int = 4)
     return fig, pd.DataFrame(rows)
 
 
-def corridor_policy(layout: Layout, pi0: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
+def corridor_policy(layout: GridMap, pi0: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
     """Fig. 3 right: pi_0 in the corridor given previous action left / right and an
     ordinary step as previous reward; arrows (and the circle for 'stay') sized by probability."""
     corridor = set(layout.corridor_cells())
@@ -95,7 +115,7 @@ def corridor_policy(layout: Layout, pi0: pd.DataFrame) -> tuple[plt.Figure, pd.D
         ax.set_ylim(rows_r[-1] + 1.5, rows_r[0] - 1.5)
         panel = data[data["prev_action"] == prev]
         for rec in panel.itertuples():
-            _draw_action(ax, rec.row, rec.col, ACTIONS.index(rec.action), rec.prob)
+            _draw_action(ax, rec.row, rec.col, rec.action, rec.prob)
         for (row, col), cell in panel.groupby(["row", "col"]):
             best = cell.loc[cell["prob"].idxmax()]
             ax.text(col, row + 0.75, f"{best['prob']:.2f}", ha="center", va="center", fontsize=7, color="white")
@@ -106,12 +126,12 @@ def corridor_policy(layout: Layout, pi0: pd.DataFrame) -> tuple[plt.Figure, pd.D
     return fig, data
 
 
-def _draw_action(ax: plt.Axes, row: int, col: int, action: int, prob: float) -> None:
+def _draw_action(ax: plt.Axes, row: int, col: int, action: str, prob: float) -> None:
     # 'stay' is a circle under the arrows; arrow length is proportional to probability.
-    if ACTIONS[action] == "stay":
+    if action == "stay":
         ax.add_patch(Circle((col, row), 0.3 * np.sqrt(prob), color="tab:orange", alpha=0.6, zorder=2))
         return
-    dr, dc = MOVES[action]
+    dr, dc = ARROWS[action]
     length = 0.9 * prob
     if length > 0.02:
         ax.add_patch(FancyArrow(col, row, dc * length, dr * length, width=0.08, head_width=0.22,

@@ -1,0 +1,73 @@
+"""Aggregate the deep runs of one 3D suite of a profile (Sec. 4.2, App. B.2).
+
+Reads every run of distral.sweep.deep_runs(params, profile, suite), checks each log
+(distral.analysis.runlogs: a bad one stops everything, naming its path, before any
+file is written), and writes results/{profile}/{suite}/{runs,curves,selection,normaliser}.csv
+and metrics/{profile}/{suite}.json. Definitions: distral.analysis.deep and docs/analysis.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from distral import paths
+from distral.analysis import deep, runlogs
+from distral.config import ParamsError, load_params, profile_budget
+from distral.io import write_csv, write_json
+from distral.sweep import deep_runs, deep_suites, frames_per_task
+
+AGGREGATES = ("runs", "curves", "selection", "normaliser")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--suite", required=True, help="a 3D suite of params.yaml `suites` (e.g. mazes)")
+    add_common_arguments(parser)
+
+
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--profile", help="budget profile (default: params.yaml's `profile`)")
+    parser.add_argument("--params", default="params.yaml", help="parameters file")
+    parser.add_argument("--root", default=".", help="directory that holds results/, figures/, paper_tables/")
+
+
+def load(args: argparse.Namespace) -> tuple[dict, str]:
+    params = load_params(args.params, {"profile": args.profile} if args.profile else None)
+    return params, params["profile"]
+
+
+def check_suite(params: dict, suite: str, source: str) -> None:
+    if suite not in deep_suites(params):
+        raise ParamsError(f"{source}: key 'suites': no suite {suite!r} (known: {', '.join(deep_suites(params))})")
+
+
+def aggregate_file(root: Path, profile: str, suite: str, name: str) -> Path:
+    return Path(root) / paths.SUITE_DIR.format(profile=profile, suite=suite) / f"{name}.csv"
+
+
+def run(args: argparse.Namespace) -> int:
+    params, profile = load(args)
+    check_suite(params, args.suite, args.params)
+    budget = profile_budget(params, "deep", profile)
+    runs = deep_runs(params, profile, args.suite)
+    episodes, infos = runlogs.read_deep_runs(runs, profile, args.root)
+    tables = deep.aggregate_suite(episodes, infos, args.suite, frames_per_task(budget, args.suite, profile),
+                                  list(budget["hps"]))
+    for name in AGGREGATES:
+        write_csv(tables[name], aggregate_file(args.root, profile, args.suite, name))
+    metrics = {"suite": args.suite, "profile": profile, "n_bins": deep.N_BINS, "final_fraction": deep.FINAL_FRACTION,
+               "algorithms": deep.suite_metrics(tables["runs"], tables["selection"])}
+    write_json(metrics, Path(args.root) / paths.METRICS_FILE.format(profile=profile, suite=args.suite))
+    print(summary(tables, args.suite, profile, len(runs)))
+    return 0
+
+
+def summary(tables: dict, suite: str, profile: str, n_runs: int) -> str:
+    runs, selection = tables["runs"], tables["selection"]
+    lines = [f"{suite} ({profile}): {n_runs} runs checked and aggregated; best hp per algorithm by mean AUC score:"]
+    for row in selection.itertuples(index=False):
+        chosen = runs[(runs["algo"] == row.algo) & (runs["policy"] == row.policy) & (runs["hp"] == row.hp)]
+        n_div = int((chosen.drop_duplicates(["seed"])["status"] == "diverged").sum())
+        lines.append(f"  {row.algo:14s} {row.policy:9s} {row.hp:16s} auc_score {row.criterion:.4g} "
+                     f"final_score {chosen['final_score'].mean():.4g} ({row.n_runs} runs, {n_div} diverged)")
+    return "\n".join(lines)

@@ -1,0 +1,149 @@
+"""Table 1 (the seven algorithms, and how each did per suite) and Table 2 (the suites as built).
+
+Table 1 follows the paper's Table 1 (alpha and the task policies' logits per algorithm)
+and adds, per suite, the AUC and final score of each algorithm's selected hp setting
+(task policies): the mean over its runs of the task-averaged score, with a seeded
+percentile bootstrap interval over runs (stats.bootstrap_ci), and how many runs diverged.
+Table 2 follows the paper's Table 2 with what this repository builds instead of
+DeepMind Lab: tasks, variability, map layout, objectives and backend.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from distral.analysis.deep import per_run_scores
+from distral.analysis.stats import bootstrap_ci
+
+CONFIDENCE, RESAMPLES, BOOTSTRAP_SEED = 0.95, 2000, 0
+
+# The paper's Table 2 "inter-task variability" per suite.
+PAPER_VARIABILITY = {"mazes": "low", "navigation": "medium", "laser-tag": "high"}
+
+
+def logits(spec: Mapping[str, Any]) -> str:
+    """The task policy's logits of an algorithm (Table 1 column headings; eq 12 for 2col)."""
+    columns, alpha = spec["columns"], float(spec["alpha"])
+    if columns == "shared":
+        return "h_theta0(a|s)"
+    if columns == "2col":
+        weight = float(spec.get("h_weight", alpha))
+        return f"{weight:g} h_theta0(a|s) + f_thetai(a|s)"
+    if columns == "1col":
+        return "f_thetai(a|s) (pi_0: separate column h_theta0)"
+    return "f_thetai(a|s)"
+
+
+def _interval(values: np.ndarray) -> tuple[float, float, float]:
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return math.nan, math.nan, math.nan
+    low, high = bootstrap_ci(values, CONFIDENCE, RESAMPLES, BOOTSTRAP_SEED)
+    return float(values.mean()), low, high
+
+
+def table1(algorithms: Mapping[str, Mapping], suites: dict[str, dict[str, pd.DataFrame]]) -> pd.DataFrame:
+    """One row per algorithm; per suite the selected hp, AUC and final score (task policies)
+    with bootstrap intervals over runs, and n_runs / n_diverged."""
+    rows = []
+    for algo, spec in algorithms.items():
+        row = {"algorithm": algo, "alpha": float(spec["alpha"]), "logits": logits(spec)}
+        for suite, tables in suites.items():
+            sel = tables["selection"]
+            chosen = sel[(sel["algo"] == algo) & (sel["policy"] == "task")]
+            hp = chosen["hp"].iloc[0] if len(chosen) else ""
+            runs = tables["runs"][(tables["runs"]["algo"] == algo) & (tables["runs"]["hp"] == hp)]
+            row[f"{suite}_hp"] = hp
+            for column, name in (("auc_score", "auc"), ("final_score", "final")):
+                per_run = per_run_scores(runs, "task", column)
+                mean, low, high = _interval(per_run["value"].to_numpy(dtype=float))
+                row.update({f"{suite}_{name}": mean, f"{suite}_{name}_low": low, f"{suite}_{name}_high": high})
+            per_run = per_run_scores(runs, "task", "auc_score")
+            row[f"{suite}_n_runs"] = int(len(per_run))
+            row[f"{suite}_n_diverged"] = int((per_run["status"] == "diverged").sum())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _fmt(mean: float, low: float, high: float) -> str:
+    if not np.isfinite(mean):
+        return "n/a"
+    return f"{mean:.3g} [{low:.3g}, {high:.3g}]"
+
+
+def table1_readable(table: pd.DataFrame, suites: list[str]) -> pd.DataFrame:
+    """The same numbers as text cells for Markdown and LaTeX: 'mean [low, high]'."""
+    out = table[["algorithm", "alpha", "logits"]].copy()
+    for suite in suites:
+        out[f"{suite} AUC"] = [_fmt(*r) for r in table[[f"{suite}_auc", f"{suite}_auc_low",
+                                                        f"{suite}_auc_high"]].to_numpy()]
+        out[f"{suite} final"] = [_fmt(*r) for r in table[[f"{suite}_final", f"{suite}_final_low",
+                                                          f"{suite}_final_high"]].to_numpy()]
+        out[f"{suite} runs (diverged)"] = [f"{n} ({d})" for n, d in
+                                           table[[f"{suite}_n_runs", f"{suite}_n_diverged"]].to_numpy()]
+    return out
+
+
+# --------------------------------------------------------------------------- Table 2
+def map_layout(tasks: list[Mapping[str, Any]]) -> str:
+    """How the tasks' maps are made: a WAD map, a fixed generated layout, or new every episode."""
+    kinds = {"fixed WAD map": 0, "fixed generated layout": 0, "generated anew every episode": 0}
+    for task in tasks:
+        if "map" in task:
+            kinds["fixed WAD map"] += 1
+        elif "layout_seed" in task:
+            kinds["fixed generated layout"] += 1
+        else:
+            kinds["generated anew every episode"] += 1
+    return "; ".join(f"{n} task{'s' * (n > 1)}: {kind}" for kind, n in kinds.items() if n)
+
+
+def bots_objective(tasks: list[Mapping[str, Any]], rewards: Mapping[str, float]) -> str:
+    """Laser-tag in one line: how many bots, of which skills, and the two rewards."""
+    bots = [int(t["bots"]) for t in tasks]
+    skills = "/".join(dict.fromkeys(t.get("bot_skill", "?") for t in tasks))
+    return (f"tag {min(bots)}-{max(bots)} scripted bots ({skills}) (+{rewards.get('tag', 0):g} each), "
+            f"pick up objects (+{rewards.get('object', 0):g})")
+
+
+def objective(task: Mapping[str, Any], rewards: Mapping[str, float]) -> str:
+    """A task's objective from its family and the suite's reward rules (docs/suites.md)."""
+    if "bots" in task:
+        return f"tag {task['bots']} {task.get('bot_skill', '')} bots (+{rewards.get('tag', 0):g}), " \
+               f"objects (+{rewards.get('object', 0):g})"
+    family = task.get("family", "goal")
+    if family == "return":
+        return f"collect objects (+{rewards.get('object', 0):g}), bring them back to the start " \
+               f"(+{rewards.get('delivery', 0):g} each)"
+    parts = []
+    if task.get("apples", 0):
+        parts.append(f"apples (+{rewards.get('apple', 0):g})")
+    if task.get("goal", True) is not False:
+        parts.append(f"reach the goal again and again (+{rewards.get('goal', 0):g})")
+    text = ", ".join(parts)
+    return text + " behind doors that open and close" if family == "doors" else text
+
+
+def table2(suites_params: Mapping[str, Mapping], runs_info: dict[str, dict]) -> pd.DataFrame:
+    """One row per suite: tasks, variability, map layout, objectives, backend (as logged by the runs)."""
+    rows = []
+    for suite, spec in suites_params.items():
+        tasks = list(spec["tasks"])
+        if all("bots" in t for t in tasks):
+            objectives = [bots_objective(tasks, spec.get("rewards", {}))]
+        else:
+            objectives = list(dict.fromkeys(objective(t, spec.get("rewards", {})) for t in tasks))
+        info = runs_info.get(suite, {})
+        options = info.get("options") or spec
+        resolution = options.get("resolution", spec.get("resolution"))
+        backend = (f"{info.get('backend') or spec.get('backend', '?')}, "
+                   f"{resolution[0]}x{resolution[1]} RGB, action repeat {options.get('action_repeat')}, "
+                   f"{options.get('episode_frames')}-frame episodes")
+        rows.append({"suite": suite, "tasks": f"{len(tasks)}: " + ", ".join(t["name"] for t in tasks),
+                     "variability (paper)": PAPER_VARIABILITY.get(suite, "-"),
+                     "map layout": map_layout(tasks), "objectives": "; ".join(objectives), "backend": backend})
+    return pd.DataFrame(rows)
