@@ -3,7 +3,9 @@
 Main job:   snakemake --cores all figures                      (profile: default)
             snakemake --cores all figures --config profile=smoke
 Every path is derived from the wildcards {profile}/{suite}/{algo}/{hp}/{seed};
-params.yaml is validated here, before any job is scheduled.
+params.yaml is validated here, before any job is scheduled. profiles/default/config.yaml
+(loaded by Snakemake itself) adds --rerun-incomplete and --keep-going, so an interrupted
+sweep resumes with the same command and one failed run does not stop the others.
 """
 
 import sys
@@ -13,6 +15,9 @@ from distral.config import ParamsError, validate_params
 
 
 configfile: "params.yaml"
+
+
+report: "report/workflow.rst"
 
 
 try:
@@ -33,13 +38,28 @@ wildcard_constraints:
 
 
 include: "rules/common.smk"
+include: "rules/resume.smk"
 include: "rules/train.smk"
 include: "rules/aggregate.smk"
 include: "rules/figures.smk"
+include: "rules/tables.smk"
+
+
+# Cheap steps run where Snakemake runs, not as cluster jobs.
+localrules:
+    figures,
+    aggregate_gridworld,
+    aggregate_deep,
+    figure3,
+    figure4,
+    figure_suite,
+    tables,
+    claims,
 
 
 rule figures:
-    """Everything the paper shows that this profile can regenerate."""
+    """Everything the paper shows that this profile can regenerate: the grid world
+    (Figure 3), the 3D sweep of every suite x algorithm x hp setting x seed (Figures 4-7,
+    Tables 1-2, the claim verdicts), the suite gallery and the DVC metrics."""
     input:
-        gridworld_figure_files(PROFILE),
-        suite_gallery_files(PROFILE),
+        everything(PROFILE),
