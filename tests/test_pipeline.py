@@ -238,7 +238,7 @@ def test_dvc_push_then_pull_in_a_fresh_clone_leaves_nothing_to_train(sweep, tmp_
     metrics = run(dvc + ["metrics", "show", "--json"], lab).stdout
     assert all(f"{s}.json" in metrics for s in ("gridworld", "mazes", "navigation", "laser-tag"))
     plots = json.loads(run(dvc + ["plots", "show", "--json"], lab).stdout)
-    assert any(key.endswith("mazes/curves.csv") for key in plots)
+    assert any(key.endswith("mazes/curves.csv") for key in plots["data"])
     run(dvc + ["remote", "add", "-d", "shared", str(tmp_path / "remote")], lab)
     run(git + ["add", "-A"], lab)
     run(git + ["commit", "-qm", "results of the smoke sweep"], lab)
