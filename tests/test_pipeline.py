@@ -1,12 +1,14 @@
-"""End to end, as a newcomer runs it: the smoke profile of the Snakemake pipeline in a
-fresh copy of the repository. The README's command is killed with kill -9 in the middle
-of the sweep and started again: it resumes and finishes. Then: every figure and table is
-there, every run of the sweep completed, a second run has nothing to do, regenerated
-figures are byte-identical, the report holds them all, and DVC shares the results
-(push, then pull in a fresh clone: nothing left to train).
+"""End to end, as a newcomer runs it: the README's smoke command in a fresh copy of the
+repository runs the whole sweep (the grid world and the 42 deep runs) and every figure
+and table. Then: every run completed, a second run has nothing to do, regenerated figures
+are byte-identical, a code change reruns what it affects, the report holds every figure
+and table, one failed run does not stop the others, DVC shares the results (push, then
+pull in a fresh clone: nothing left to train), and a kill -9 of the README's command in
+the middle of training, then the same command again, resumes and finishes with the same
+figures and tables (bytes) as the uninterrupted run.
 
-One module-scoped fixture runs the sweep once (42 deep runs + the grid world, a few
-minutes on 2 cores); every test reads it, and the ones that change files work on a copy.
+One module-scoped fixture runs the sweep once (the CI's most expensive step); the tests
+that change files work on copies of it.
 """
 
 import hashlib
@@ -90,55 +92,38 @@ def planned_jobs(dry_run_output: str) -> dict[str, int]:
     return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M) if m[1] != "total"}
 
 
-class Sweep:
-    """The fixture's clone and what happened to it."""
-
-    def __init__(self, path: Path, interrupted: list[Path], resumed: subprocess.CompletedProcess):
-        self.path, self.interrupted, self.resumed = path, interrupted, resumed
-
-
 @pytest.fixture(scope="module")
-def sweep(tmp_path_factory) -> Sweep:
-    """A fresh copy of the project; the README's smoke command is killed with kill -9
-    (itself and its jobs, as a crash does) once a training run has written a checkpoint,
-    then the very same command runs again and finishes."""
+def clone(tmp_path_factory) -> Path:
+    """A fresh copy of the project with the README's smoke command run once."""
     dest = fresh_copy(tmp_path_factory.mktemp("clone"))
-    command = snakemake("--cores", "2", "figures", *SMOKE)
-    proc = subprocess.Popen(command, cwd=dest, env=env_for(dest), start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 900
-    while proc.poll() is None and time.time() < deadline:
-        if any(dest.glob("results/smoke/*/*/*/*/checkpoint.pt")):
-            break
-        time.sleep(0.1)
-    assert proc.poll() is None, "the sweep ended before any training run wrote a checkpoint"
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    interrupted = sorted(p.parent for p in dest.glob("results/smoke/*/*/*/*/checkpoint.pt"))
-    assert interrupted and any((dest / ".snakemake" / "locks").iterdir()), "kill -9 leaves a checkpoint and a lock"
-    resumed = run(command, dest)
-    return Sweep(dest, interrupted, resumed)
+    run(snakemake("--cores", "2", "figures", *SMOKE), dest)
+    return dest
 
 
-def test_smoke_pipeline_writes_every_figure_panel_and_table(sweep):
-    missing = [f for f in expected_outputs("smoke") if not (sweep.path / f).is_file()]
+def run_dir(root: Path, r) -> Path:
+    return root / "results" / "smoke" / r.suite / r.algo / r.hp / str(r.seed)
+
+
+def test_smoke_pipeline_writes_every_figure_panel_and_table(clone):
+    missing = [f for f in expected_outputs("smoke") if not (clone / f).is_file()]
     assert not missing
-    empty = [f for f in expected_outputs("smoke") if (sweep.path / f).stat().st_size == 0]
+    empty = [f for f in expected_outputs("smoke") if (clone / f).stat().st_size == 0]
     assert not empty
-    gallery = {p.name for p in (sweep.path / "figures" / "smoke" / "suites").iterdir()}
+    gallery = {p.name for p in (clone / "figures" / "smoke" / "suites").iterdir()}
     assert {"tasks.csv", "agent.gif", "agent_strip.png"} <= gallery
-    assert not (sweep.path / "results" / "default").exists(), "smoke must not write the default profile's outputs"
+    assert not (clone / "results" / "default").exists(), "smoke must not write the default profile's outputs"
 
 
-def test_every_run_of_the_sweep_completed_on_every_task(sweep):
+def test_every_run_of_the_sweep_completed_on_every_task(clone):
     """Each of the seven algorithms on each 3D suite (formerly tests/test_train_3d_smoke.py):
     every run of the profile's sweep completed, logged training episodes of every task,
     and every algorithm with a distilled or shared policy evaluated it on every task."""
-    params = load_params(sweep.path / "params.yaml")
+    params = load_params(clone / "params.yaml")
     runs = deep_runs(params, "smoke")
-    assert len(runs) == 3 * 7 * 1 * 2
+    budget = params["profiles"]["smoke"]["deep"]
+    assert len(runs) == 3 * 7 * len(budget["hps"]) * budget["seeds"]
     for r in runs:
-        folder = sweep.path / "results" / "smoke" / r.suite / r.algo / r.hp / str(r.seed)
+        folder = run_dir(clone, r)
         meta = json.loads((folder / "meta.json").read_text())
         episodes = pd.read_csv(folder / "episodes.csv")
         assert meta["status"] == "completed" and meta["updates"] > 0, folder
@@ -148,45 +133,73 @@ def test_every_run_of_the_sweep_completed_on_every_task(sweep):
         assert distilled == (set() if r.algo in ("A3C", "A3C_2col") else tasks), folder
 
 
-def test_killed_sweep_resumes_with_the_same_numbers(sweep, tmp_path):
-    """The runs killed mid-way resumed from their checkpoints and logged exactly what an
-    uninterrupted run logs (figures are a deterministic function of the logs, below)."""
-    assert "distral: removed the lock" in sweep.resumed.stderr
-    folder = sweep.interrupted[0]
-    run_id = folder.relative_to(sweep.path / "results" / "smoke")
-    log = sweep.path / "logs" / "smoke" / f"{run_id}.log"
+def test_kill_9_then_the_same_command_resumes_and_finishes_with_the_same_bytes(clone, tmp_path):
+    """Two deep runs of the finished sweep are removed and the README's command starts
+    again; it is killed with kill -9 (itself and its jobs, as a crash does) once one of
+    them has written a checkpoint, leaving a lock and incomplete jobs behind. The same
+    command then resumes (the stale lock removed, the killed run continued from its
+    checkpoint) and ends with the uninterrupted run's logs, figures and tables, byte for byte."""
+    copy = tmp_path / "clone"
+    shutil.copytree(clone, copy, symlinks=True)
+    params = load_params(copy / "params.yaml")
+    redo = [r for r in deep_runs(params, "smoke") if r.algo == "KL+ent_2col" and r.seed == 0][:2]
+    for r in redo:
+        shutil.rmtree(run_dir(copy, r))
+    command = snakemake("--cores", "2", "figures", *SMOKE)
+    proc = subprocess.Popen(command, cwd=copy, env=env_for(copy), start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 600
+    while proc.poll() is None and time.time() < deadline:
+        if any((run_dir(copy, r) / "checkpoint.pt").exists() for r in redo):
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the command ended before a training run wrote a checkpoint"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    killed = [r for r in redo if (run_dir(copy, r) / "checkpoint.pt").exists()]
+    assert killed and any((copy / ".snakemake" / "locks").iterdir()), "kill -9 leaves a checkpoint and a lock"
+
+    resumed = run(command, copy)
+    assert "distral: removed the lock" in resumed.stderr
+    r = killed[0]
+    log = copy / "logs" / "smoke" / r.suite / r.algo / r.hp / f"{r.seed}.log"
     assert "resumed at update" in log.read_text()
-    suite, algo, hp, seed = run_id.parts
-    reference = tmp_path / "uninterrupted"
-    run([sys.executable, "-m", "distral", "train", "--suite", suite, "--algo", algo, "--hp", hp, "--seed", seed,
-         "--profile", "smoke", "--threads", "1", "--root", str(reference)], sweep.path)
-    fresh = reference / "results" / "smoke" / run_id
-    for name in ("episodes.csv", "diagnostics.csv"):
-        if (fresh / name).exists() or (folder / name).exists():
-            assert (folder / name).read_bytes() == (fresh / name).read_bytes(), name
+    for r in redo:
+        assert digests(run_dir(copy, r)) == digests(run_dir(clone, r)) or _same_logs(copy, clone, r)
+    for top in ("figures", "paper_tables"):
+        assert digests(copy / top / "smoke") == digests(clone / top / "smoke"), top
 
 
-def test_distral_learns_faster_than_single_task_soft_q(sweep):
-    metrics = json.loads((sweep.path / "metrics" / "smoke" / "gridworld.json").read_text())
+def _same_logs(a: Path, b: Path, r) -> bool:
+    """The run's logs are identical; meta.json may differ in its wall-clock fields only."""
+    same = all((run_dir(a, r) / n).read_bytes() == (run_dir(b, r) / n).read_bytes()
+               for n in ("episodes.csv", "diagnostics.csv") if (run_dir(b, r) / n).exists())
+    keep = ("status", "frames_per_task", "updates", "task_names", "budget", "algorithm", "hp_values")
+    meta = [json.loads((run_dir(x, r) / "meta.json").read_text()) for x in (a, b)]
+    return same and all(meta[0].get(k) == meta[1].get(k) for k in keep)
+
+
+def test_distral_learns_faster_than_single_task_soft_q(clone):
+    metrics = json.loads((clone / "metrics" / "smoke" / "gridworld.json").read_text())
     assert metrics["fig3"]["learns_faster_than_baseline"] == {"distral": True}
 
 
-def test_second_run_has_nothing_to_do(sweep):
-    out = run(snakemake("-n", "figures", *SMOKE), sweep.path)
+def test_second_run_has_nothing_to_do(clone):
+    out = run(snakemake("-n", "figures", *SMOKE), clone)
     assert "Nothing to be done" in out.stdout + out.stderr
 
 
-def test_regenerated_figures_and_tables_are_byte_identical(sweep):
-    before = digests(sweep.path / "figures" / "smoke"), digests(sweep.path / "paper_tables" / "smoke")
-    shutil.rmtree(sweep.path / "figures" / "smoke")
-    out = run(snakemake("--cores", "2", "figures", "--forcerun", *ANALYSIS_RULES, *SMOKE), sweep.path)
+def test_regenerated_figures_and_tables_are_byte_identical(clone):
+    before = digests(clone / "figures" / "smoke"), digests(clone / "paper_tables" / "smoke")
+    shutil.rmtree(clone / "figures" / "smoke")
+    out = run(snakemake("--cores", "2", "figures", "--forcerun", *ANALYSIS_RULES, *SMOKE), clone)
     assert "train_deep" not in out.stdout + out.stderr
-    assert (digests(sweep.path / "figures" / "smoke"), digests(sweep.path / "paper_tables" / "smoke")) == before
+    assert (digests(clone / "figures" / "smoke"), digests(clone / "paper_tables" / "smoke")) == before
 
 
-def test_report_holds_every_figure_and_table_with_a_caption(sweep):
-    run(snakemake("figures", "--report", "report.html", *SMOKE), sweep.path)
-    html = (sweep.path / "report.html").read_text()
+def test_report_holds_every_figure_and_table_with_a_caption(clone):
+    run(snakemake("figures", "--report", "report.html", *SMOKE), clone)
+    html = (clone / "report.html").read_text()
     for name in ("fig3_left.png", "fig4.png", "fig5.png", "fig6.png", "fig7.png", "performance_profiles.png",
                  "table1.md", "table2.md", "claims.md", "aggregate_scores.md", "fig3_auc.md"):
         assert name in html, name
@@ -195,10 +208,10 @@ def test_report_holds_every_figure_and_table_with_a_caption(sweep):
     assert not re.search(r"""<(script|link|img)[^>]+(src|href)=["']https?://""", html), "report must be self-contained"
 
 
-def test_one_failed_run_does_not_stop_the_others(sweep, tmp_path):
+def test_one_failed_run_does_not_stop_the_others(clone, tmp_path):
     """keep-going (profiles/default): with one run made to fail, the other runs still finish."""
     clone = tmp_path / "clone"
-    shutil.copytree(sweep.path, clone, symlinks=True)
+    shutil.copytree(clone, clone, symlinks=True)
     params = load_params(clone / "params.yaml")
     good, bad = (clone / "results" / "smoke" / "gridworld" / algo / "appB1" / "0" for algo in params["gridworld"]["algorithms"])
     shutil.rmtree(good)
@@ -207,6 +220,22 @@ def test_one_failed_run_does_not_stop_the_others(sweep, tmp_path):
     out = run(snakemake("--cores", "1", "figures", *SMOKE), clone, ok=False)
     assert out.returncode != 0
     assert (good / "evals.csv").is_file() and (good / "meta.json").is_file()
+
+
+def test_a_code_change_reruns_what_it_affects(clone, tmp_path):
+    """The code a rule runs is its input: editing the trainer replans every deep run and no
+    grid-world run; editing the grid-world learner replans the grid world only."""
+    clone = tmp_path / "clone"
+    shutil.copytree(clone, clone, symlinks=True)
+    later = time.time() + 10
+    os.utime(clone / "src" / "distral" / "train.py", (later, later))
+    jobs = planned_jobs(run(snakemake("-n", "figures", *SMOKE), clone).stdout)
+    assert jobs["train_deep"] == len(deep_runs(load_params(clone / "params.yaml"), "smoke"))
+    assert "train_gridworld" not in jobs
+    os.utime(clone / "src" / "distral" / "train.py", (later - 3600, later - 3600))
+    os.utime(clone / "src" / "distral" / "tabular.py", (later, later))
+    jobs = planned_jobs(run(snakemake("-n", "figures", *SMOKE), clone).stdout)
+    assert jobs["train_gridworld"] == 6 and "train_deep" not in jobs
 
 
 def test_paper_profile_lists_756_training_runs_plus_the_grid_world(tmp_path):
@@ -218,12 +247,12 @@ def test_paper_profile_lists_756_training_runs_plus_the_grid_world(tmp_path):
     assert jobs["train_gridworld"] == gridworld
 
 
-def test_dvc_push_then_pull_in_a_fresh_clone_leaves_nothing_to_train(sweep, tmp_path):
+def test_dvc_push_then_pull_in_a_fresh_clone_leaves_nothing_to_train(clone, tmp_path):
     """A lab trains and pushes; a colleague clones, pulls and regenerates the figures
     without training. DVC also drives the pipeline (`dvc repro`) and shows its metrics
     and plots."""
     lab = tmp_path / "lab"
-    shutil.copytree(sweep.path, lab, symlinks=True, ignore=shutil.ignore_patterns(".snakemake", "report.html"))
+    shutil.copytree(clone, lab, symlinks=True, ignore=shutil.ignore_patterns(".snakemake", "report.html"))
     params = yaml.safe_load((lab / "params.yaml").read_text())
     params["profile"] = "smoke"  # DVC takes the profile from params.yaml
     (lab / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
