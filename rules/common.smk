@@ -244,9 +244,12 @@ def claims_files(profile):
 
 
 def everything(profile):
-    """Every figure, table and metrics file the paper's replication regenerates."""
+    """Every run's logs (requested too, so a deleted run is trained again even though the
+    figures drawn from it exist) and every figure, table and metrics file."""
     return (
-        gridworld_figure_files(profile)
+        gridworld_runs(profile, "meta.json")
+        + deep_run_files(profile)
+        + gridworld_figure_files(profile)
         + gridworld_table_files(profile)
         + suite_gallery_files(profile)
         + all_aggregates(profile)

@@ -210,14 +210,14 @@ def test_report_holds_every_figure_and_table_with_a_caption(clone):
 
 def test_one_failed_run_does_not_stop_the_others(clone, tmp_path):
     """keep-going (profiles/default): with one run made to fail, the other runs still finish."""
-    clone = tmp_path / "clone"
-    shutil.copytree(clone, clone, symlinks=True)
-    params = load_params(clone / "params.yaml")
-    good, bad = (clone / "results" / "smoke" / "gridworld" / algo / "appB1" / "0" for algo in params["gridworld"]["algorithms"])
+    copy = tmp_path / "clone"
+    shutil.copytree(clone, copy, symlinks=True)
+    params = load_params(copy / "params.yaml")
+    good, bad = (copy / "results" / "smoke" / "gridworld" / algo / "appB1" / "0" for algo in params["gridworld"]["algorithms"])
     shutil.rmtree(good)
     shutil.rmtree(bad)
     bad.write_text("a file where the run's directory belongs: the run cannot write its logs")
-    out = run(snakemake("--cores", "1", "figures", *SMOKE), clone, ok=False)
+    out = run(snakemake("--cores", "1", "figures", *SMOKE), copy, ok=False)
     assert out.returncode != 0
     assert (good / "evals.csv").is_file() and (good / "meta.json").is_file()
 
@@ -225,16 +225,16 @@ def test_one_failed_run_does_not_stop_the_others(clone, tmp_path):
 def test_a_code_change_reruns_what_it_affects(clone, tmp_path):
     """The code a rule runs is its input: editing the trainer replans every deep run and no
     grid-world run; editing the grid-world learner replans the grid world only."""
-    clone = tmp_path / "clone"
-    shutil.copytree(clone, clone, symlinks=True)
+    copy = tmp_path / "clone"
+    shutil.copytree(clone, copy, symlinks=True)
     later = time.time() + 10
-    os.utime(clone / "src" / "distral" / "train.py", (later, later))
-    jobs = planned_jobs(run(snakemake("-n", "figures", *SMOKE), clone).stdout)
-    assert jobs["train_deep"] == len(deep_runs(load_params(clone / "params.yaml"), "smoke"))
+    os.utime(copy / "src" / "distral" / "train.py", (later, later))
+    jobs = planned_jobs(run(snakemake("-n", "figures", *SMOKE), copy).stdout)
+    assert jobs["train_deep"] == len(deep_runs(load_params(copy / "params.yaml"), "smoke"))
     assert "train_gridworld" not in jobs
-    os.utime(clone / "src" / "distral" / "train.py", (later - 3600, later - 3600))
-    os.utime(clone / "src" / "distral" / "tabular.py", (later, later))
-    jobs = planned_jobs(run(snakemake("-n", "figures", *SMOKE), clone).stdout)
+    os.utime(copy / "src" / "distral" / "train.py", (later - 3600, later - 3600))
+    os.utime(copy / "src" / "distral" / "tabular.py", (later, later))
+    jobs = planned_jobs(run(snakemake("-n", "figures", *SMOKE), copy).stdout)
     assert jobs["train_gridworld"] == 6 and "train_deep" not in jobs
 
 
@@ -278,8 +278,8 @@ def test_dvc_push_then_pull_in_a_fresh_clone_leaves_nothing_to_train(clone, tmp_
     for top in ("results", "figures", "paper_tables"):
         assert (colleague / top / "README.md").is_file() and not (colleague / top / "smoke").exists()
     run(dvc + ["pull"], colleague)
-    plan = run(snakemake("-n", "figures"), colleague).stdout
-    assert "train_deep" not in plan and "train_gridworld" not in plan
+    jobs = planned_jobs(run(snakemake("-n", "figures"), colleague).stdout)
+    assert "train_deep" not in jobs and "train_gridworld" not in jobs, jobs
     run(snakemake("--cores", "2", "figures"), colleague)
     assert digests(colleague / "figures" / "smoke") == digests(lab / "figures" / "smoke")
     assert digests(colleague / "paper_tables" / "smoke") == digests(lab / "paper_tables" / "smoke")
