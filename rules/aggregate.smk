@@ -25,10 +25,9 @@ rule aggregate_gridworld:
     conda:
         "../envs/distral.yaml"
     params:
-        py=PY,
         resolved=analysis_params_json,
     shell:
-        "{params.py} -m distral aggregate-gridworld --profile {wildcards.profile} > {log} 2>&1"
+        "{PY} -m distral aggregate-gridworld --profile {wildcards.profile} > {log} 2>&1"
 
 
 rule aggregate_deep:
@@ -51,8 +50,7 @@ rule aggregate_deep:
     conda:
         "../envs/distral.yaml"
     params:
-        py=PY,
         resolved=analysis_params_json,
     shell:
-        "{params.py} -m distral aggregate-deep --profile {wildcards.profile} "
+        "{PY} -m distral aggregate-deep --profile {wildcards.profile} "
         "--suite {wildcards.suite} > {log} 2>&1"

@@ -18,10 +18,9 @@ rule figure3:
     conda:
         "../envs/distral.yaml"
     params:
-        py=PY,
         resolved=analysis_params_json,
     shell:
-        "{params.py} -m distral figure3 --profile {wildcards.profile} > {log} 2>&1"
+        "{PY} -m distral figure3 --profile {wildcards.profile} > {log} 2>&1"
 
 
 rule figure4:
@@ -37,10 +36,9 @@ rule figure4:
     conda:
         "../envs/distral.yaml"
     params:
-        py=PY,
         resolved=analysis_params_json,
     shell:
-        "{params.py} -m distral figure4 --profile {wildcards.profile} > {log} 2>&1"
+        "{PY} -m distral figure4 --profile {wildcards.profile} > {log} 2>&1"
 
 
 rule figure_suite:
@@ -68,11 +66,10 @@ rule figure_suite:
     conda:
         "../envs/distral.yaml"
     params:
-        py=PY,
         resolved=analysis_params_json,
         suite=lambda w: FIGURE_SUITE[w.figure],
     shell:
-        "{params.py} -m distral figure-suite --profile {wildcards.profile} "
+        "{PY} -m distral figure-suite --profile {wildcards.profile} "
         "--suite {params.suite} > {log} 2>&1"
 
 
@@ -99,7 +96,5 @@ rule suite_gallery:
         "logs/{profile}/suite_gallery.log",
     conda:
         "../envs/distral.yaml"
-    params:
-        py=PY,
     shell:
-        "{params.py} -m distral suite-gallery --profile {wildcards.profile} > {log} 2>&1"
+        "{PY} -m distral suite-gallery --profile {wildcards.profile} > {log} 2>&1"

@@ -15,10 +15,9 @@ rule tables:
     conda:
         "../envs/distral.yaml"
     params:
-        py=PY,
         resolved=analysis_params_json,
     shell:
-        "{params.py} -m distral tables --profile {wildcards.profile} > {log} 2>&1"
+        "{PY} -m distral tables --profile {wildcards.profile} > {log} 2>&1"
 
 
 rule claims:
@@ -49,7 +48,6 @@ rule claims:
     conda:
         "../envs/distral.yaml"
     params:
-        py=PY,
         resolved=analysis_params_json,
     shell:
-        "{params.py} -m distral claims --profile {wildcards.profile} > {log} 2>&1"
+        "{PY} -m distral claims --profile {wildcards.profile} > {log} 2>&1"

@@ -23,10 +23,9 @@ rule train_gridworld:
         mem_mb=1000,
         runtime=60,
     params:
-        py=PY,
         resolved=gridworld_budget_json,
     shell:
-        "{params.py} -m distral gridworld --profile {wildcards.profile} --algo {wildcards.algo} "
+        "{PY} -m distral gridworld --profile {wildcards.profile} --algo {wildcards.algo} "
         "--seed {wildcards.seed} > {log} 2>&1"
 
 
@@ -54,10 +53,9 @@ rule train_deep:
         runtime=lambda w: per_suite(w.profile, "runtime", w.suite),
         gpu=deep_gpus,
     params:
-        py=PY,
         resolved=deep_params_json,
         device=lambda w: deep_budget(w.profile)["device"],
     shell:
-        "{params.py} -m distral train --suite {wildcards.suite} --algo {wildcards.algo} "
+        "{PY} -m distral train --suite {wildcards.suite} --algo {wildcards.algo} "
         "--hp {wildcards.hp} --seed {wildcards.seed} --profile {wildcards.profile} "
         "--device {params.device} --threads {threads} > {log} 2>&1"
