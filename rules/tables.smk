@@ -29,6 +29,7 @@ rule claims:
         gridworld_pi0=lambda w: gridworld_runs(w.profile, "pi0.csv", algos=["distral"]),
         fig3_auc="paper_tables/{profile}/fig3_auc.csv",
         registry="src/distral/analysis/claims.yaml",
+        registry_schema="src/distral/analysis/claims.schema.yaml",
         code=lambda w: command_code("claims"),
     output:
         report(
