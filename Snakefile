@@ -8,6 +8,7 @@ params.yaml is validated here, before any job is scheduled. profiles/default/con
 sweep resumes with the same command and one failed run does not stop the others.
 """
 
+import os
 import sys
 
 from distral import paths
@@ -26,7 +27,13 @@ except ParamsError as exc:
     sys.exit(f"distral: {exc}")
 
 PROFILE = PARAMS["profile"]
-PY = sys.executable  # the interpreter running Snakemake, so jobs use the same venv
+# Jobs run the interpreter that runs Snakemake (the venv). An environment variable, not a
+# rule param: a venv at another path is the same software and must not rerun every job.
+os.environ["DISTRAL_PYTHON"] = sys.executable
+
+
+envvars:
+    "DISTRAL_PYTHON",
 
 
 wildcard_constraints:

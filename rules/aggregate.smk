@@ -27,7 +27,7 @@ rule aggregate_gridworld:
     params:
         resolved=analysis_params_json,
     shell:
-        "{PY} -m distral aggregate-gridworld --profile {wildcards.profile} > {log} 2>&1"
+        "$DISTRAL_PYTHON -m distral aggregate-gridworld --profile {wildcards.profile} > {log} 2>&1"
 
 
 rule aggregate_deep:
@@ -52,5 +52,5 @@ rule aggregate_deep:
     params:
         resolved=analysis_params_json,
     shell:
-        "{PY} -m distral aggregate-deep --profile {wildcards.profile} "
+        "$DISTRAL_PYTHON -m distral aggregate-deep --profile {wildcards.profile} "
         "--suite {wildcards.suite} > {log} 2>&1"

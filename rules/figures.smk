@@ -20,7 +20,7 @@ rule figure3:
     params:
         resolved=analysis_params_json,
     shell:
-        "{PY} -m distral figure3 --profile {wildcards.profile} > {log} 2>&1"
+        "$DISTRAL_PYTHON -m distral figure3 --profile {wildcards.profile} > {log} 2>&1"
 
 
 rule figure4:
@@ -38,7 +38,7 @@ rule figure4:
     params:
         resolved=analysis_params_json,
     shell:
-        "{PY} -m distral figure4 --profile {wildcards.profile} > {log} 2>&1"
+        "$DISTRAL_PYTHON -m distral figure4 --profile {wildcards.profile} > {log} 2>&1"
 
 
 rule figure_suite:
@@ -69,7 +69,7 @@ rule figure_suite:
         resolved=analysis_params_json,
         suite=lambda w: FIGURE_SUITE[w.figure],
     shell:
-        "{PY} -m distral figure-suite --profile {wildcards.profile} "
+        "$DISTRAL_PYTHON -m distral figure-suite --profile {wildcards.profile} "
         "--suite {params.suite} > {log} 2>&1"
 
 
@@ -97,4 +97,4 @@ rule suite_gallery:
     conda:
         "../envs/distral.yaml"
     shell:
-        "{PY} -m distral suite-gallery --profile {wildcards.profile} > {log} 2>&1"
+        "$DISTRAL_PYTHON -m distral suite-gallery --profile {wildcards.profile} > {log} 2>&1"

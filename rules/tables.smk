@@ -17,7 +17,7 @@ rule tables:
     params:
         resolved=analysis_params_json,
     shell:
-        "{PY} -m distral tables --profile {wildcards.profile} > {log} 2>&1"
+        "$DISTRAL_PYTHON -m distral tables --profile {wildcards.profile} > {log} 2>&1"
 
 
 rule claims:
@@ -51,4 +51,4 @@ rule claims:
     params:
         resolved=analysis_params_json,
     shell:
-        "{PY} -m distral claims --profile {wildcards.profile} > {log} 2>&1"
+        "$DISTRAL_PYTHON -m distral claims --profile {wildcards.profile} > {log} 2>&1"

@@ -25,7 +25,7 @@ rule train_gridworld:
     params:
         resolved=gridworld_budget_json,
     shell:
-        "{PY} -m distral gridworld --profile {wildcards.profile} --algo {wildcards.algo} "
+        "$DISTRAL_PYTHON -m distral gridworld --profile {wildcards.profile} --algo {wildcards.algo} "
         "--seed {wildcards.seed} > {log} 2>&1"
 
 
@@ -56,6 +56,6 @@ rule train_deep:
         resolved=deep_params_json,
         device=lambda w: deep_budget(w.profile)["device"],
     shell:
-        "{PY} -m distral train --suite {wildcards.suite} --algo {wildcards.algo} "
+        "$DISTRAL_PYTHON -m distral train --suite {wildcards.suite} --algo {wildcards.algo} "
         "--hp {wildcards.hp} --seed {wildcards.seed} --profile {wildcards.profile} "
         "--device {params.device} --threads {threads} > {log} 2>&1"
