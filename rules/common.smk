@@ -1,22 +1,118 @@
 # Path patterns and input functions shared by the rules (no rules here).
-# Every pattern derives from distral.paths, so the CLI and the pipeline agree.
+# Every pattern derives from distral.paths and every deep run from distral.sweep,
+# so the CLI, the analysis and the pipeline agree on locations and on the sweep.
 
-GRIDWORLD_RUN = paths.RUN_DIR.replace("{suite}", "gridworld").replace("{hp}", paths.GRIDWORLD_HP)
-GRIDWORLD_CODE = [
-    "src/distral/tabular.py",
-    "src/distral/envs/gridworld.py",
-    "src/distral/gridworld_cli.py",
-]
+import ast
+import json
+import re
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+from snakemake.io import report as in_report  # `report(` opening a line is a keyword
+
+from distral.cli import COMMANDS
+from distral.sweep import deep_runs, deep_suites
+
+GRIDWORLD_RUN = paths.RUN_DIR.replace("{suite}", "gridworld").replace(
+    "{hp}", paths.GRIDWORLD_HP
+)
 FIG3_PANELS = ["fig3_left", "fig3_centre", "fig3_right"]
 FIGURE_EXTS = ["png", "pdf", "csv"]
+TABLE_EXTS = ["md", "csv", "tex"]
+SUITES = deep_suites(PARAMS)
+# Figures 5-7: one figure per 3D suite, per task (Sec. 4.2).
+SUITE_FIGURE = {"mazes": "fig5", "navigation": "fig6", "laser-tag": "fig7"}
+FIGURE_SUITE = {figure: suite for suite, figure in SUITE_FIGURE.items()}
+AGGREGATES = ["runs", "curves", "selection", "normaliser"]
+DEEP_RUN = paths.RUN_DIR
+DEEP_RUN_LOGS = ["episodes.csv", "meta.json"]
+
+
+# ---- the code a command runs: its rule's input, so a code change reruns what it affects
+
+
+def _module_file(modname):
+    """src/distral/a/b.py or src/distral/a/b/__init__.py for `distral.a.b`, else None."""
+    base = Path("src", *modname.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imported_modules(path, modname):
+    """The distral modules `path` imports, at top level or inside functions (lazy imports),
+    or names as a string for importlib (e.g. the suite registry's modules)."""
+    package = modname if path.name == "__init__.py" else modname.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if re.fullmatch(r"distral(\.\w+)+", node.value):
+                found.add(node.value)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parent + ([base] if base else []))
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return {m for m in found if m == "distral" or m.startswith("distral.")}
+
+
+def module_closure(entry):
+    """Every source file of the package that module `entry` imports, transitively,
+    with the packages' __init__.py files: exactly the code that can change its outputs.
+    """
+    todo, seen = [entry], {}
+    while todo:
+        modname = todo.pop()
+        parts = modname.split(".")
+        for i in range(1, len(parts) + 1):  # importing a.b.c runs a, a.b, a.b.c
+            name = ".".join(parts[:i])
+            path = _module_file(name)
+            if path is not None and name not in seen:
+                seen[name] = path
+                todo.extend(_imported_modules(path, name))
+    return sorted(str(p) for p in seen.values())
+
+
+def command_code(command):
+    """The source files behind `python -m distral <command>` (its module's import closure;
+    the dispatcher cli.py is left out, so adding a command reruns nothing)."""
+    if command not in COMMANDS:
+        raise WorkflowError(
+            f"distral command {command!r} is not registered in src/distral/cli.py COMMANDS"
+        )
+    return module_closure(COMMANDS[command][0])
+
+
+# ---- the part of params.yaml a job depends on: a rule's `params`, so a change reruns it
+
+
+def params_json(profile, sections, budget=None):
+    """`sections` of params.yaml, plus `profiles.<profile>.<budget>`, as canonical JSON."""
+    chosen = {s: PARAMS.get(s) for s in sections}
+    if budget:
+        chosen["budget"] = PARAMS["profiles"][profile][budget]
+    return json.dumps(chosen, sort_keys=True)
+
+
+def analysis_params_json(wildcards):
+    """Aggregation, figures, tables and claims read everything but the other profiles' budgets."""
+    rest = [s for s in PARAMS if s not in ("profile", "profiles")]
+    chosen = json.loads(params_json(wildcards.profile, rest))
+    chosen["budget"] = PARAMS["profiles"][wildcards.profile]
+    return json.dumps(chosen, sort_keys=True)
+
+
+# ---- grid world (Sec. 4.1, Figure 3)
 
 
 def gridworld_budget_json(wildcards):
     """The part of params.yaml a grid-world run depends on; a change reruns it."""
-    import json
-
-    budget = PARAMS["profiles"][wildcards.profile]["gridworld"]
-    return json.dumps({"gridworld": PARAMS["gridworld"], "budget": budget}, sort_keys=True)
+    return params_json(wildcards.profile, ["gridworld"], budget="gridworld")
 
 
 def gridworld_runs(profile, filename, algos=None):
@@ -31,46 +127,156 @@ def gridworld_runs(profile, filename, algos=None):
 
 
 def gridworld_figure_files(profile):
-    return expand(f"figures/{profile}/{{panel}}.{{ext}}", panel=FIG3_PANELS, ext=FIGURE_EXTS)
+    return expand(
+        f"figures/{profile}/{{panel}}.{{ext}}", panel=FIG3_PANELS, ext=FIGURE_EXTS
+    )
 
 
-# 3D task suites (issue 4): the gallery's files and the code that draws them.
+def gridworld_table_files(profile):
+    return expand(f"paper_tables/{profile}/fig3_auc.{{ext}}", ext=TABLE_EXTS) + [
+        f"results/{profile}/gridworld/evals.csv",
+        f"metrics/{profile}/gridworld.json",
+    ]
+
+
+# ---- 3D task suites (Table 2 companion): the gallery's files
+
+
 SUITE_GALLERY_FILES = [
-    f"{suite}.{ext}" for suite in ("mazes", "navigation", "laser-tag") for ext in ("png", "pdf")
+    f"{suite}.{ext}"
+    for suite in ("mazes", "navigation", "laser-tag")
+    for ext in ("png", "pdf")
 ] + ["tasks.csv", "agent_strip.png", "agent.gif"]
-SUITES_CODE = [
-    "src/distral/suite_gallery.py",
-    "src/distral/envs/layout.py",
-    "src/distral/envs/wad.py",
-    "src/distral/envs/engine.py",
-    "src/distral/envs/doom_env.py",
-    "src/distral/envs/doom_tasks.py",
-    "src/distral/envs/vizdoom_suites.py",
-    "src/distral/envs/scripted.py",
-]
 
 
 def suite_gallery_files(profile):
     return expand(f"figures/{profile}/suites/{{name}}", name=SUITE_GALLERY_FILES)
 
 
-# Deep runs (issue 3): one job per (suite, algorithm of Table 1, hp setting, seed).
-DEEP_RUN = paths.RUN_DIR
-DEEP_CODE = [
-    "src/distral/nets.py",
-    "src/distral/losses.py",
-    "src/distral/algorithms.py",
-    "src/distral/train.py",
-    "src/distral/train_cli.py",
-    "src/distral/actors.py",
-    "src/distral/sweep.py",
-]
+# ---- deep runs (Sec. 4.2, App. B.2): one job per (suite, algorithm, hp setting, seed)
+
+
+def deep_budget(profile):
+    return PARAMS["profiles"][profile]["deep"]
+
+
+def deep_run_files(profile, suite=None, filenames=DEEP_RUN_LOGS):
+    """The logs of every run of the profile's sweep (of one suite if given), from distral.sweep."""
+    return [
+        str(paths.run_dir(profile, r.suite, r.algo, r.hp, r.seed) / name)
+        for r in deep_runs(PARAMS, profile, suite)
+        for name in filenames
+    ]
 
 
 def deep_params_json(wildcards):
-    """The part of params.yaml a deep run depends on; a change reruns it."""
-    import json
-
-    budget = PARAMS["profiles"][wildcards.profile]["deep"]
+    """The part of params.yaml a deep run depends on; a change reruns it. The resources
+    (threads, device, memory, runtime) are left out: they change the speed, not the numbers.
+    """
+    budget = {
+        k: v
+        for k, v in deep_budget(wildcards.profile).items()
+        if k not in ("threads", "device", "mem_mb", "runtime")
+    }
     suite = PARAMS.get("suites", {}).get(wildcards.suite)
-    return json.dumps({"deep": PARAMS["deep"], "budget": budget, "suite": suite}, sort_keys=True)
+    return json.dumps(
+        {"deep": PARAMS["deep"], "budget": budget, "suite": suite}, sort_keys=True
+    )
+
+
+def per_suite(profile, key, suite):
+    """A deep budget value given once for every suite or per suite (like frames_per_task)."""
+    value = deep_budget(profile)[key]
+    if isinstance(value, dict):
+        if suite not in value:
+            raise WorkflowError(
+                f"params.yaml: key 'profiles.{profile}.deep.{key}': no value for suite {suite!r}"
+            )
+        return value[suite]
+    return value
+
+
+def deep_threads(wildcards):
+    return deep_budget(wildcards.profile)["threads"]
+
+
+def deep_gpus(wildcards):
+    """One GPU per run when the profile trains on CUDA, none on CPU."""
+    return 1 if deep_budget(wildcards.profile)["device"].startswith("cuda") else 0
+
+
+def suite_aggregates(profile, suite):
+    return expand(
+        f"{paths.SUITE_DIR}/{{name}}.csv",
+        profile=profile,
+        suite=suite,
+        name=AGGREGATES,
+    )
+
+
+def all_aggregates(profile):
+    return [f for suite in SUITES for f in suite_aggregates(profile, suite)]
+
+
+def deep_metrics_files(profile):
+    return [paths.METRICS_FILE.format(profile=profile, suite=s) for s in SUITES]
+
+
+def deep_figure_files(profile):
+    names = ["fig4"] + [SUITE_FIGURE[s] for s in SUITES]
+    return expand(f"figures/{profile}/{{name}}.{{ext}}", name=names, ext=FIGURE_EXTS)
+
+
+def deep_table_files(profile):
+    return expand(
+        f"paper_tables/{profile}/{{name}}.{{ext}}",
+        name=["table1", "table2"],
+        ext=TABLE_EXTS,
+    )
+
+
+def claims_files(profile):
+    return (
+        expand(f"paper_tables/{profile}/claims.{{ext}}", ext=["md", "csv"])
+        + expand(f"paper_tables/{profile}/aggregate_scores.{{ext}}", ext=TABLE_EXTS)
+        + expand(f"figures/{profile}/performance_profiles.{{ext}}", ext=FIGURE_EXTS)
+    )
+
+
+def everything(profile):
+    """Every run's logs (requested too, so a deleted run is trained again even though the
+    figures drawn from it exist) and every figure, table and metrics file."""
+    return (
+        gridworld_runs(profile, "meta.json")
+        + deep_run_files(profile)
+        + gridworld_figure_files(profile)
+        + gridworld_table_files(profile)
+        + suite_gallery_files(profile)
+        + all_aggregates(profile)
+        + deep_metrics_files(profile)
+        + deep_figure_files(profile)
+        + deep_table_files(profile)
+        + claims_files(profile)
+    )
+
+
+def figure_outputs(name, caption, category):
+    """figures/{profile}/<name>.{png,pdf,csv}; the PNG and the CSV flagged for the report."""
+    stem = f"figures/{{profile}}/{name}"
+    flagged = dict(caption=f"../report/{caption}.rst", category=category)
+    return [
+        in_report(f"{stem}.png", **flagged),
+        f"{stem}.pdf",
+        in_report(f"{stem}.csv", **flagged),
+    ]
+
+
+def table_outputs(name, caption, category):
+    """paper_tables/{profile}/<name>.{md,csv,tex}; the Markdown and the CSV in the report."""
+    stem = f"paper_tables/{{profile}}/{name}"
+    flagged = dict(caption=f"../report/{caption}.rst", category=category)
+    return [
+        in_report(f"{stem}.md", **flagged),
+        in_report(f"{stem}.csv", **flagged),
+        f"{stem}.tex",
+    ]

@@ -1,20 +1,54 @@
-"""End to end, as a newcomer runs it: the smoke profile of the Snakemake pipeline in a
-fresh copy of the repository, a second run with nothing to do, byte-identical figures
-on regeneration, and `dvc repro` driving the same pipeline."""
+"""End to end, as a newcomer runs it: the README's smoke command in a fresh copy of the
+repository runs the whole sweep (the grid world and the 42 deep runs) and every figure
+and table. Then: every run completed, a second run has nothing to do, regenerated figures
+are byte-identical, a code change reruns what it affects, the report holds every figure
+and table, one failed run does not stop the others, DVC shares the results (push, then
+pull in a fresh clone: nothing left to train), and a kill -9 of the README's command in
+the middle of training, then the same command again, resumes and finishes with the same
+figures and tables (bytes) as the uninterrupted run.
+
+One module-scoped fixture runs the sweep once (the CI's most expensive step); the tests
+that change files work on copies of it.
+"""
 
 import hashlib
 import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
+from distral.config import load_params
+from distral.sweep import deep_runs
+
 ROOT = Path(__file__).resolve().parents[1]
+SMOKE = ("--config", "profile=smoke")
 FIGS = [f"fig3_{p}.{e}" for p in ("left", "centre", "right") for e in ("png", "pdf", "csv")]
+SUITE_FIGURES = {"mazes": "fig5", "navigation": "fig6", "laser-tag": "fig7"}
+ANALYSIS_RULES = ["aggregate_gridworld", "figure3", "suite_gallery", "aggregate_deep", "figure4",
+                  "figure_suite", "tables", "claims"]
+
+
+def expected_outputs(profile: str) -> list[str]:
+    """Every figure, table and metrics file `figures` must regenerate (written out here,
+    independently of the Snakefile, from the contract of issue 7)."""
+    figures = FIGS + [f"{name}.{ext}" for name in ("fig4", *SUITE_FIGURES.values(), "performance_profiles")
+                      for ext in ("png", "pdf", "csv")]
+    tables = [f"{name}.{ext}" for name in ("fig3_auc", "table1", "table2", "aggregate_scores")
+              for ext in ("md", "csv", "tex")] + ["claims.md", "claims.csv"]
+    suites = [f"results/{profile}/{s}/{n}.csv" for s in SUITE_FIGURES
+              for n in ("runs", "curves", "selection", "normaliser")]
+    metrics = [f"metrics/{profile}/{s}.json" for s in ("gridworld", *SUITE_FIGURES)]
+    return ([f"figures/{profile}/{f}" for f in figures] + [f"paper_tables/{profile}/{t}" for t in tables]
+            + suites + metrics + [f"figures/{profile}/suites/{s}.png" for s in SUITE_FIGURES])
 
 
 def project_files() -> list[str]:
@@ -24,11 +58,22 @@ def project_files() -> list[str]:
     return [f for f in out.stdout.splitlines() if (ROOT / f).is_file()]
 
 
-def run(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(cwd / "src"),
-               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    out = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
-    assert out.returncode == 0, f"{' '.join(cmd)} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}"
+def fresh_copy(dest: Path) -> Path:
+    for rel in project_files():
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, dest / rel)
+    return dest
+
+
+def env_for(cwd: Path) -> dict:
+    return dict(os.environ, PYTHONPATH=str(cwd / "src"),
+                PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+
+
+def run(cmd: list[str], cwd: Path, ok: bool = True) -> subprocess.CompletedProcess:
+    out = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env_for(cwd))
+    if ok:
+        assert out.returncode == 0, f"{' '.join(cmd)} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}"
     return out
 
 
@@ -41,25 +86,104 @@ def digests(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def output(done: subprocess.CompletedProcess) -> str:
+    return done.stdout + done.stderr
+
+
+def planned_jobs(dry_run_output: str) -> dict[str, int]:
+    """The job counts per rule of a dry run's summary table (none if nothing is to be done)."""
+    if "Job stats:" not in dry_run_output:
+        assert "Nothing to be done" in dry_run_output, dry_run_output[-2000:]
+        return {}
+    table = dry_run_output.split("Job stats:")[1].split("\n\n")[0]
+    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M) if m[1] != "total"}
+
+
 @pytest.fixture(scope="module")
 def clone(tmp_path_factory) -> Path:
-    """A fresh copy of the project with the smoke pipeline run once (the README's command)."""
-    dest = tmp_path_factory.mktemp("clone")
-    for rel in project_files():
-        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / rel, dest / rel)
-    run(snakemake("--cores", "2", "figures", "--config", "profile=smoke"), dest)
+    """A fresh copy of the project with the README's smoke command run once."""
+    dest = fresh_copy(tmp_path_factory.mktemp("clone"))
+    run(snakemake("--cores", "2", "figures", *SMOKE), dest)
     return dest
 
 
+def run_dir(root: Path, r) -> Path:
+    return root / "results" / "smoke" / r.suite / r.algo / r.hp / str(r.seed)
+
+
 def test_smoke_pipeline_writes_every_figure_panel_and_table(clone):
-    figures = clone / "figures" / "smoke"
-    assert sorted(p.name for p in figures.glob("fig3_*")) == sorted(FIGS)
-    gallery = {p.name for p in (figures / "suites").iterdir()}
-    assert {"mazes.png", "navigation.png", "laser-tag.png", "tasks.csv", "agent.gif"} <= gallery
-    for name in ("fig3_auc.csv", "fig3_auc.md", "fig3_auc.tex"):
-        assert (clone / "paper_tables" / "smoke" / name).stat().st_size > 0
+    missing = [f for f in expected_outputs("smoke") if not (clone / f).is_file()]
+    assert not missing
+    empty = [f for f in expected_outputs("smoke") if (clone / f).stat().st_size == 0]
+    assert not empty
+    gallery = {p.name for p in (clone / "figures" / "smoke" / "suites").iterdir()}
+    assert {"tasks.csv", "agent.gif", "agent_strip.png"} <= gallery
     assert not (clone / "results" / "default").exists(), "smoke must not write the default profile's outputs"
+
+
+def test_every_run_of_the_sweep_completed_on_every_task(clone):
+    """Each of the seven algorithms on each 3D suite (formerly tests/test_train_3d_smoke.py):
+    every run of the profile's sweep completed, logged training episodes of every task,
+    and every algorithm with a distilled or shared policy evaluated it on every task."""
+    params = load_params(clone / "params.yaml")
+    runs = deep_runs(params, "smoke")
+    budget = params["profiles"]["smoke"]["deep"]
+    assert len(runs) == 3 * 7 * len(budget["hps"]) * budget["seeds"]
+    for r in runs:
+        folder = run_dir(clone, r)
+        meta = json.loads((folder / "meta.json").read_text())
+        episodes = pd.read_csv(folder / "episodes.csv")
+        assert meta["status"] == "completed" and meta["updates"] > 0, folder
+        tasks = set(meta["task_names"])
+        assert set(episodes.loc[episodes.policy == "task", "task"]) == tasks, folder
+        distilled = set(episodes.loc[episodes.policy == "distilled", "task"])
+        assert distilled == (set() if r.algo in ("A3C", "A3C_2col") else tasks), folder
+
+
+def test_kill_9_then_the_same_command_resumes_and_finishes_with_the_same_bytes(clone, tmp_path):
+    """Two deep runs of the finished sweep are removed and the README's command starts
+    again; it is killed with kill -9 (itself and its jobs, as a crash does) once one of
+    them has written a checkpoint, leaving a lock and incomplete jobs behind. The same
+    command then resumes (the stale lock removed, the killed run continued from its
+    checkpoint) and ends with the uninterrupted run's logs, figures and tables, byte for byte."""
+    copy = tmp_path / "clone"
+    shutil.copytree(clone, copy, symlinks=True)
+    params = load_params(copy / "params.yaml")
+    redo = [r for r in deep_runs(params, "smoke") if r.algo == "KL+ent_2col" and r.seed == 0][:2]
+    for r in redo:
+        shutil.rmtree(run_dir(copy, r))
+    command = snakemake("--cores", "2", "figures", *SMOKE)
+    proc = subprocess.Popen(command, cwd=copy, env=env_for(copy), start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 600
+    while proc.poll() is None and time.time() < deadline:
+        if any((run_dir(copy, r) / "checkpoint.pt").exists() for r in redo):
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the command ended before a training run wrote a checkpoint"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    killed = [r for r in redo if (run_dir(copy, r) / "checkpoint.pt").exists()]
+    assert killed and any((copy / ".snakemake" / "locks").iterdir()), "kill -9 leaves a checkpoint and a lock"
+
+    resumed = run(command, copy)
+    assert "distral: removed the lock" in resumed.stderr
+    r = killed[0]
+    log = copy / "logs" / "smoke" / r.suite / r.algo / r.hp / f"{r.seed}.log"
+    assert "resumed at update" in log.read_text()
+    for r in redo:
+        assert digests(run_dir(copy, r)) == digests(run_dir(clone, r)) or _same_logs(copy, clone, r)
+    for top in ("figures", "paper_tables"):
+        assert digests(copy / top / "smoke") == digests(clone / top / "smoke"), top
+
+
+def _same_logs(a: Path, b: Path, r) -> bool:
+    """The run's logs are identical; meta.json may differ in its wall-clock fields only."""
+    same = all((run_dir(a, r) / n).read_bytes() == (run_dir(b, r) / n).read_bytes()
+               for n in ("episodes.csv", "diagnostics.csv") if (run_dir(b, r) / n).exists())
+    keep = ("status", "frames_per_task", "updates", "task_names", "budget", "algorithm", "hp_values")
+    meta = [json.loads((run_dir(x, r) / "meta.json").read_text()) for x in (a, b)]
+    return same and all(meta[0].get(k) == meta[1].get(k) for k in keep)
 
 
 def test_distral_learns_faster_than_single_task_soft_q(clone):
@@ -68,34 +192,102 @@ def test_distral_learns_faster_than_single_task_soft_q(clone):
 
 
 def test_second_run_has_nothing_to_do(clone):
-    out = run(snakemake("-n", "figures", "--config", "profile=smoke"), clone)
+    out = run(snakemake("-n", "figures", *SMOKE), clone)
     assert "Nothing to be done" in out.stdout + out.stderr
 
 
 def test_regenerated_figures_and_tables_are_byte_identical(clone):
     before = digests(clone / "figures" / "smoke"), digests(clone / "paper_tables" / "smoke")
     shutil.rmtree(clone / "figures" / "smoke")
-    run(snakemake("--cores", "2", "figures", "--config", "profile=smoke",
-                  "--forcerun", "aggregate_gridworld", "figure3", "suite_gallery"), clone)
+    out = run(snakemake("--cores", "2", "figures", "--forcerun", *ANALYSIS_RULES, *SMOKE), clone)
+    assert "train_deep" not in out.stdout + out.stderr
     assert (digests(clone / "figures" / "smoke"), digests(clone / "paper_tables" / "smoke")) == before
 
 
-def test_snakemake_lint_is_clean(clone):
-    out = run(snakemake("--lint"), clone)
-    assert "Congratulations" in out.stdout + out.stderr
+def test_report_holds_every_figure_and_table_with_a_caption(clone):
+    run(snakemake("figures", "--report", "report.html", *SMOKE), clone)
+    html = (clone / "report.html").read_text()
+    for name in ("fig3_left.png", "fig4.png", "fig5.png", "fig6.png", "fig7.png", "performance_profiles.png",
+                 "table1.md", "table2.md", "claims.md", "aggregate_scores.md", "fig3_auc.md"):
+        assert name in html, name
+    for caption in ("Figure 4, the three 3D suites", "Table 1: the seven algorithms", "interquartile mean"):
+        assert caption in html, caption
+    assert not re.search(r"""<(script|link|img)[^>]+(src|href)=["']https?://""", html), "report must be self-contained"
 
 
-def test_dvc_repro_drives_the_pipeline_in_a_fresh_git_clone(clone):
-    params = yaml.safe_load((clone / "params.yaml").read_text())
+def test_one_failed_run_does_not_stop_the_others(clone, tmp_path):
+    """keep-going (profiles/default): with one run made to fail, the other runs still finish."""
+    copy = tmp_path / "clone"
+    shutil.copytree(clone, copy, symlinks=True)
+    params = load_params(copy / "params.yaml")
+    good, bad = (copy / "results" / "smoke" / "gridworld" / algo / "appB1" / "0" for algo in params["gridworld"]["algorithms"])
+    shutil.rmtree(good)
+    shutil.rmtree(bad)
+    bad.write_text("a file where the run's directory belongs: the run cannot write its logs")
+    out = run(snakemake("--cores", "1", "figures", *SMOKE), copy, ok=False)
+    assert out.returncode != 0
+    assert (good / "evals.csv").is_file() and (good / "meta.json").is_file()
+
+
+def test_a_code_change_reruns_what_it_affects(clone, tmp_path):
+    """The code a rule runs is its input: editing the trainer replans every deep run and no
+    grid-world run; editing the grid-world learner replans the grid world only."""
+    copy = tmp_path / "clone"
+    shutil.copytree(clone, copy, symlinks=True)
+    train, tabular = (copy / "src" / "distral" / name for name in ("train.py", "tabular.py"))
+    source = train.read_text()
+    train.write_text(source + "\n# an edit\n")  # Snakemake compares small inputs by checksum
+    jobs = planned_jobs(output(run(snakemake("-n", "figures", *SMOKE), copy)))
+    assert jobs["train_deep"] == len(deep_runs(load_params(copy / "params.yaml"), "smoke"))
+    assert "train_gridworld" not in jobs
+    train.write_text(source)
+    tabular.write_text(tabular.read_text() + "\n# an edit\n")
+    jobs = planned_jobs(output(run(snakemake("-n", "figures", *SMOKE), copy)))
+    assert jobs["train_gridworld"] == 6 and "train_deep" not in jobs
+
+
+def test_paper_profile_lists_756_training_runs_plus_the_grid_world(tmp_path):
+    out = run(snakemake("-n", "figures", "--config", "profile=paper"), fresh_copy(tmp_path))
+    jobs = planned_jobs(out.stdout)
+    params = load_params(ROOT / "params.yaml")
+    gridworld = len(params["gridworld"]["algorithms"]) * params["profiles"]["paper"]["gridworld"]["seeds"]
+    assert jobs["train_deep"] == 3 * 7 * 9 * 4 == 756
+    assert jobs["train_gridworld"] == gridworld
+
+
+def test_dvc_push_then_pull_in_a_fresh_clone_leaves_nothing_to_train(clone, tmp_path):
+    """A lab trains and pushes; a colleague clones, pulls and regenerates the figures
+    without training. DVC also drives the pipeline (`dvc repro`) and shows its metrics
+    and plots."""
+    lab = tmp_path / "lab"
+    shutil.copytree(clone, lab, symlinks=True, ignore=shutil.ignore_patterns(".snakemake", "report.html"))
+    params = yaml.safe_load((lab / "params.yaml").read_text())
     params["profile"] = "smoke"  # DVC takes the profile from params.yaml
-    (clone / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    run(["git", "init", "-q"], clone)
-    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "add", "-A"], clone)
-    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "clone"], clone)
+    (lab / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
     dvc = [sys.executable, "-m", "dvc"]
-    run(dvc + ["repro"], clone)
-    assert (clone / "dvc.lock").is_file()
-    status = run(dvc + ["status"], clone)
-    assert "up to date" in status.stdout
-    metrics = run(dvc + ["metrics", "show"], clone)
-    assert "gridworld.json" in metrics.stdout
+    run(["git", "init", "-q"], lab)
+    run(git + ["add", "-A"], lab)
+    run(git + ["commit", "-qm", "lab"], lab)
+    repro = run(dvc + ["repro"], lab)
+    assert "train_deep" not in repro.stdout + repro.stderr
+    assert "up to date" in run(dvc + ["status"], lab).stdout
+    metrics = run(dvc + ["metrics", "show", "--json"], lab).stdout
+    assert all(f"{s}.json" in metrics for s in ("gridworld", "mazes", "navigation", "laser-tag"))
+    plots = json.loads(run(dvc + ["plots", "show", "--json"], lab).stdout)
+    assert any(key.endswith("mazes/curves.csv") for key in plots["data"])
+    run(dvc + ["remote", "add", "-d", "shared", str(tmp_path / "remote")], lab)
+    run(git + ["add", "-A"], lab)
+    run(git + ["commit", "-qm", "results of the smoke sweep"], lab)
+    run(dvc + ["push"], lab)
+
+    colleague = tmp_path / "colleague"
+    run(["git", "clone", "-q", str(lab), str(colleague)], tmp_path)
+    for top in ("results", "figures", "paper_tables"):
+        assert (colleague / top / "README.md").is_file() and not (colleague / top / "smoke").exists()
+    run(dvc + ["pull"], colleague)
+    jobs = planned_jobs(output(run(snakemake("-n", "figures"), colleague)))
+    assert "train_deep" not in jobs and "train_gridworld" not in jobs, jobs
+    run(snakemake("--cores", "2", "figures"), colleague)
+    assert digests(colleague / "figures" / "smoke") == digests(lab / "figures" / "smoke")
+    assert digests(colleague / "paper_tables" / "smoke") == digests(lab / "paper_tables" / "smoke")
