@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "suite-gallery": ("distral.suite_gallery", "pictures of the 3D task suites: frames, maps, agent GIF"),
     "claims": ("distral.analysis.claims_cli", "reproduced vs reported: a verdict with intervals for each claim of Sec. 4"),
     "train": ("distral.train_cli", "train one deep run (Sec. 4.2): all tasks of a suite, one algorithm of Table 1"),
+    "random-policy": ("distral.random_policy",
+                      "play a uniform random policy on every task of a 3D suite: the score learning must beat"),
     "aggregate-deep": ("distral.analysis.aggregate_deep_cli",
                        "aggregate a 3D suite's runs: curves, A3C normaliser, hp selection, final scores"),
     "figure4": ("distral.analysis.figure4_cli", "draw Figure 4 (all three 3D suites) from the aggregates"),

@@ -33,7 +33,7 @@ from distral import actors, io, meta, seeding
 from distral.actors import Diverged, TaskEnvs
 from distral.algorithms import Algorithm, Coefficients, algorithm, policy_diagnostics, task_loss
 from distral.config import ParamsError
-from distral.envs.registry import available_suites, make_suite
+from distral.envs.registry import make_suite, run_suite_options
 from distral.nets import DistralNet
 from distral.sweep import frames_per_task
 
@@ -58,25 +58,13 @@ def resolve_run(params: Mapping[str, Any], *, suite: str, algo: str, hp: str, se
         raise ValueError(f"seed must be >= 0, got {seed}")
     budget = dict(params["profiles"][profile]["deep"])
     budget["frames_per_task"] = frames_per_task(budget, suite, profile)  # one number for this suite
-    options = dict(params.get("suites", {}).get(suite, {}) or {})
-    backend = options.pop("backend", None) or _only_backend(suite)
-    options["resolution"] = [budget["resolution"], budget["resolution"]]  # (height, width), the suites' convention
+    backend, options = run_suite_options(params, suite, budget["resolution"])
     return {
         "suite": suite, "backend": backend, "suite_options": options, "algo": algo,
         "algorithm": dict(deep["algorithms"][algo]), "hp": hp, "hp_values": dict(deep["hps"][hp]),
         "seed": int(seed), "profile": profile, "budget": budget,
         "deep": {k: v for k, v in deep.items() if k not in ("algorithms", "hps")},
     }
-
-
-def _only_backend(suite: str) -> str:
-    backends = [b for n, b in available_suites() if n == suite]
-    if not backends:
-        known = sorted({n for n, _ in available_suites()})
-        raise ValueError(f"unknown suite {suite!r} (available: {', '.join(known)})")
-    if len(backends) > 1:
-        raise ValueError(f"suite {suite!r} has several backends {backends}: set suites.{suite}.backend in params.yaml")
-    return backends[0]
 
 
 def learning_rate(epsilon: float, divisor: float, frames: int, total_frames: int) -> float:

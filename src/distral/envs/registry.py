@@ -88,6 +88,28 @@ def make_suite(name: str, *, backend: str = "vizdoom", **options: Any) -> Suite:
     return _REGISTRY[(name, backend)](**options)
 
 
+def only_backend(name: str) -> str:
+    """The one backend suite `name` is registered on (params.yaml must choose when there are several)."""
+    backends = [b for n, b in available_suites() if n == name]
+    if not backends:
+        known = sorted({n for n, _ in available_suites()})
+        raise ValueError(f"unknown suite {name!r} (available: {', '.join(known)})")
+    if len(backends) > 1:
+        raise ValueError(f"suite {name!r} has several backends {backends}: set suites.{name}.backend in params.yaml")
+    return backends[0]
+
+
+def run_suite_options(params: dict[str, Any], name: str, resolution: int) -> tuple[str, dict[str, Any]]:
+    """(backend, make_suite options) of suite `name` as every deep run of a profile builds it:
+    params.yaml's `suites.<name>` (none for a suite outside it, e.g. toy) with the profile's
+    `deep.resolution` in place of the suite's own. Shared by the trainer and the random-policy
+    reference, so both play exactly the same tasks."""
+    options = dict(params.get("suites", {}).get(name, {}) or {})
+    backend = options.pop("backend", None) or only_backend(name)
+    options["resolution"] = [resolution, resolution]  # (height, width), the suites' convention
+    return backend, options
+
+
 # Options of params.yaml's `suites.<name>` section that every backend understands;
 # the rest (maps, tasks, rewards) describe the ViZDoom tasks only.
 _COMMON_OPTIONS = ("resolution", "action_repeat")
