@@ -31,17 +31,20 @@ rule aggregate_gridworld:
 
 
 rule aggregate_deep:
-    """One suite's runs (every algorithm x hp x seed of the sweep) checked and reduced to
-    the runs, learning-curve, hp-selection and A3C-normaliser tables, plus DVC metrics.
+    """One suite's runs (every algorithm x hp x seed of the sweep) and its random-policy
+    reference checked and reduced to the runs, learning-curve, hp-selection, A3C-normaliser
+    and random-policy tables, plus DVC metrics.
     """
     input:
         runs=lambda w: deep_run_files(w.profile, w.suite),
+        random=lambda w: random_policy_files(w.profile, w.suite),
         code=lambda w: command_code("aggregate-deep"),
     output:
         runs=f"{paths.SUITE_DIR}/runs.csv",
         curves=f"{paths.SUITE_DIR}/curves.csv",
         selection=f"{paths.SUITE_DIR}/selection.csv",
         normaliser=f"{paths.SUITE_DIR}/normaliser.csv",
+        random=f"{paths.SUITE_DIR}/random.csv",
         metrics=paths.METRICS_FILE,
     log:
         "logs/{profile}/aggregate_deep_{suite}.log",

@@ -23,7 +23,7 @@ SUITES = deep_suites(PARAMS)
 # Figures 5-7: one figure per 3D suite, per task (Sec. 4.2).
 SUITE_FIGURE = {"mazes": "fig5", "navigation": "fig6", "laser-tag": "fig7"}
 FIGURE_SUITE = {figure: suite for suite, figure in SUITE_FIGURE.items()}
-AGGREGATES = ["runs", "curves", "selection", "normaliser"]
+AGGREGATES = ["runs", "curves", "selection", "normaliser", "random"]
 DEEP_RUN = paths.RUN_DIR
 DEEP_RUN_LOGS = ["episodes.csv", "meta.json"]
 
@@ -171,17 +171,38 @@ def deep_run_files(profile, suite=None, filenames=DEEP_RUN_LOGS):
 
 def deep_params_json(wildcards):
     """The part of params.yaml a deep run depends on; a change reruns it. The resources
-    (threads, device, memory, runtime) are left out: they change the speed, not the numbers.
+    (threads, device, memory, runtime) are left out: they change the speed, not the numbers;
+    so is random_episodes, which only the random-policy reference reads.
     """
     budget = {
         k: v
         for k, v in deep_budget(wildcards.profile).items()
-        if k not in ("threads", "device", "mem_mb", "runtime")
+        if k not in ("threads", "device", "mem_mb", "runtime", "random_episodes")
     }
     suite = PARAMS.get("suites", {}).get(wildcards.suite)
     return json.dumps(
         {"deep": PARAMS["deep"], "budget": budget, "suite": suite}, sort_keys=True
     )
+
+
+def random_params_json(wildcards):
+    """What the random-policy reference of a suite depends on: the suite, the resolution the
+    profile's runs use and its episode count."""
+    budget = deep_budget(wildcards.profile)
+    return json.dumps(
+        {
+            "suite": PARAMS.get("suites", {}).get(wildcards.suite),
+            "resolution": budget["resolution"],
+            "random_episodes": budget["random_episodes"],
+        },
+        sort_keys=True,
+    )
+
+
+def random_policy_files(profile, suite):
+    """The random-policy reference's episodes and meta of one suite (rule random_policy)."""
+    stem = paths.SUITE_DIR.format(profile=profile, suite=suite)
+    return [f"{stem}/random_policy.csv", f"{stem}/random_policy.json"]
 
 
 def per_suite(profile, key, suite):
@@ -244,11 +265,12 @@ def claims_files(profile):
 
 
 def everything(profile):
-    """Every run's logs (requested too, so a deleted run is trained again even though the
+    """Every run's logs and random-policy references (requested too, so a deleted run is trained again even though the
     figures drawn from it exist) and every figure, table and metrics file."""
     return (
         gridworld_runs(profile, "meta.json")
         + deep_run_files(profile)
+        + [f for suite in SUITES for f in random_policy_files(profile, suite)]
         + gridworld_figure_files(profile)
         + gridworld_table_files(profile)
         + suite_gallery_files(profile)

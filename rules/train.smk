@@ -61,3 +61,31 @@ rule train_deep:
         "$DISTRAL_PYTHON -m distral train --suite {wildcards.suite} --algo {wildcards.algo} "
         "--hp {wildcards.hp} --seed {wildcards.seed} --profile {wildcards.profile} "
         "--device {params.device} --threads {threads} > {log} 2>&1"
+
+
+rule random_policy:
+    """A uniform random policy on every task of a 3D suite, built as the profile's training
+    runs build it: `random_episodes` episodes per task, the reference the aggregation scores
+    and the learning check (claims) compares the best algorithm with."""
+    input:
+        command_code("random-policy"),
+    output:
+        episodes=f"{paths.SUITE_DIR}/random_policy.csv",
+        meta=f"{paths.SUITE_DIR}/random_policy.json",
+    log:
+        "logs/{profile}/{suite}/random_policy.log",
+    benchmark:
+        "benchmarks/{profile}/{suite}/random_policy.tsv"
+    wildcard_constraints:
+        suite="|".join(re.escape(s) for s in SUITES),
+    conda:
+        "../envs/distral.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=60,
+    params:
+        resolved=random_params_json,
+    shell:
+        "$DISTRAL_PYTHON -m distral random-policy --suite {wildcards.suite} "
+        "--profile {wildcards.profile} --threads {threads} > {log} 2>&1"

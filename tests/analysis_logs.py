@@ -27,7 +27,7 @@ ALGOS = {
 }
 BUDGET = {"frames_per_task": 200, "eval_interval_frames": 100, "eval_episodes": 2, "envs_per_task": 1,
           "checkpoint_interval_updates": 10, "hps": ["ent1e-3_lr4e-4", "ent3e-3_lr4e-4"], "seeds": 2,
-          "resolution": 24, "precision": "fp32"}
+          "resolution": 24, "precision": "fp32", "random_episodes": 3}
 COLUMNS = ["frames", "task", "policy", "env", "episode", "episode_return", "episode_length"]
 
 
@@ -56,6 +56,22 @@ def write_run(root, suite, algo, hp, seed, tasks, rows, **meta_kw) -> Path:
     return run_dir
 
 
+RANDOM_COLUMNS = ["task", "episode", "episode_return", "episode_length"]
+
+
+def write_random(root, suite, tasks, value=lambda task, episode: 0.5 * episode, n=None, profile="smoke") -> Path:
+    """A suite's random-policy reference (random_policy.csv + .json) in the command's format:
+    `n` (default: the budget's random_episodes) episodes per task, value(task, episode) -> return."""
+    n = BUDGET["random_episodes"] if n is None else n
+    out = Path(root) / paths.SUITE_DIR.format(profile=profile, suite=suite)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = [(t, e, value(t, e), 900) for t in tasks for e in range(n)]
+    pd.DataFrame(rows, columns=RANDOM_COLUMNS).to_csv(out / "random_policy.csv", index=False, lineterminator="\n")
+    (out / "random_policy.json").write_text(json.dumps({"wildcards": {"profile": profile, "suite": suite},
+                                                        "random_episodes": n, "task_names": list(tasks)}))
+    return out
+
+
 def write_params(path: Path, hps=None, seeds=2) -> Path:
     """The repository's params.yaml with the smoke deep budget of these hand-made logs."""
     params = yaml.safe_load((Path(__file__).parent.parent / "params.yaml").read_text())
@@ -73,6 +89,8 @@ def synthetic_sweep(root, params_path, suites) -> None:
     from distral.sweep import deep_runs
 
     params = load_params(params_path, {"profile": "smoke"})
+    for suite in suites:
+        write_random(root, suite, [t["name"] for t in params["suites"][suite]["tasks"]])
     for run in deep_runs(params, "smoke"):
         if run.suite not in suites:
             continue

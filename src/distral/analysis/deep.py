@@ -17,6 +17,8 @@ From the checked episodes of every run (distral.analysis.runlogs) to four tables
 - normaliser: navigation and laser-tag are reported in units of standard A3C (App. B.2,
   last paragraph): per task, the reference is the best `final` over every A3C run of
   the suite (all hp settings and seeds), and score = return / reference. Mazes are raw.
+- random: the uniform random policy's reference per task (random_policy.csv): mean return
+  and score = mean return / the normaliser's divisor, the same scale as the runs' scores.
 - selection: per (algo, policy), the hp setting with the highest mean auc_score over
   tasks and runs (Sec. 4.2: "selecting the best settings ... as measured by the area
   under the learning curves").
@@ -40,6 +42,7 @@ RUNS_COLUMNS = ["suite", "algo", "hp", "seed", "task", "policy", "status", "fram
                 "auc_score", "final_score"]
 CURVES_COLUMNS = ["suite", "algo", "hp", "seed", "task", "policy", "frames", "return", "score", "n_episodes"]
 SELECTION_COLUMNS = ["suite", "algo", "policy", "hp", "criterion", "n_runs"]
+RANDOM_COLUMNS = ["suite", "task", "n_episodes", "mean_return", "std_return", "divisor", "score", "score_sem"]
 NORMALISER_COLUMNS = ["suite", "task", "reference", "divisor", "statistic", "best_hp", "best_seed", "n_runs",
                       "method"]
 
@@ -157,6 +160,29 @@ def apply_scores(runs: pd.DataFrame, curves: pd.DataFrame, norm: pd.DataFrame) -
     return runs, curves
 
 
+def random_table(episodes: pd.DataFrame, norm: pd.DataFrame) -> pd.DataFrame:
+    """The random policy's reference per task (normaliser order): its mean episode return, the
+    standard deviation over episodes (ddof 1), and its score = mean return / the task's divisor
+    (the divisor every run's scores use) with the score's standard error std / divisor / sqrt(n)."""
+    stats = episodes.groupby("task")["episode_return"].agg(["mean", "std", "size"])
+    table = norm[["suite", "task", "divisor"]].assign(
+        n_episodes=norm["task"].map(stats["size"]).astype(np.int64), mean_return=norm["task"].map(stats["mean"]),
+        std_return=norm["task"].map(stats["std"]))
+    table = table.assign(score=table["mean_return"] / table["divisor"],
+                         score_sem=table["std_return"] / table["divisor"] / np.sqrt(table["n_episodes"]))
+    return table[RANDOM_COLUMNS].reset_index(drop=True)
+
+
+def random_score_sem(random: pd.DataFrame) -> float:
+    """Standard error of the task-averaged random score (tasks independent): sqrt(sum sem^2) / n."""
+    return float(np.sqrt((random["score_sem"] ** 2).sum()) / len(random)) if len(random) else math.nan
+
+
+def random_score(random: pd.DataFrame) -> float:
+    """The random policy's task-averaged score (every figure's and the learning check's line)."""
+    return float(random["score"].mean()) if len(random) else math.nan
+
+
 def select_hps(runs: pd.DataFrame, hp_order: list[str]) -> pd.DataFrame:
     """Per (algo, policy): the hp with the highest mean auc_score over tasks and runs; ties and
     all-NaN go to the earlier hp in params.yaml order. criterion = that mean."""
@@ -205,14 +231,14 @@ def suite_metrics(runs: pd.DataFrame, selection: pd.DataFrame) -> dict:
     for row in selection.itertuples(index=False):
         chosen = runs[(runs["algo"] == row.algo) & (runs["policy"] == row.policy) & (runs["hp"] == row.hp)]
         per_run = chosen.drop_duplicates(RUN_KEYS)
-        entry = {"best_hp": row.hp, "auc_score": _finite(chosen["auc_score"].mean()),
-                 "final_score": _finite(chosen["final_score"].mean()), "n_runs": int(len(per_run)),
+        entry = {"best_hp": row.hp, "auc_score": finite_or_none(chosen["auc_score"].mean()),
+                 "final_score": finite_or_none(chosen["final_score"].mean()), "n_runs": int(len(per_run)),
                  "n_diverged": int((per_run["status"] == "diverged").sum())}
         out.setdefault(row.algo, {})[row.policy] = entry
     return out
 
 
-def _finite(value: float):
+def finite_or_none(value: float):
     return float(value) if np.isfinite(value) else None
 
 

@@ -12,6 +12,10 @@ in the CSV beside the figure (plots.save_figure: PNG + PDF without creation date
   untrained network: the mean over every run's frame-0 evaluation of its (untrained)
   distilled network, averaged over tasks.
 - Figures 5-7: per task, a thin line per run of the selected hp and the bold mean.
+- The random policy (random.csv, from the random-policy command): a dotted grey line in
+  every panel, at its task-averaged score in Figure 4 and at its score on the task in
+  Figures 5-7 (same divisor as the runs' scores), so a curve that does not clear it has
+  learned nothing.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from distral.analysis.deep import per_run_scores  # noqa: E402
+from distral.analysis.deep import per_run_scores, random_score  # noqa: E402
 
 SUITE_TITLE = {"mazes": "mazes", "navigation": "navigation", "laser-tag": "laser-tag"}
 FIG4_PANELS = [("A1", "mazes", "task", "curve"), ("A2", "mazes", "task", "rank"),
@@ -35,6 +39,8 @@ FIG4_PANELS = [("A1", "mazes", "task", "curve"), ("A2", "mazes", "task", "rank")
                ("C1", "navigation", "task", "curve"), ("C2", "navigation", "task", "rank"),
                ("D1", "laser-tag", "task", "curve"), ("D2", "laser-tag", "task", "rank")]
 UNTRAINED = "A3C (untrained network)"
+RANDOM = "random policy"
+RANDOM_STYLE = {"color": "0.55", "ls": ":", "lw": 1.6}
 STYLE = {"axes.titlesize": 10, "axes.labelsize": 9, "xtick.labelsize": 8, "ytick.labelsize": 8,
          "legend.fontsize": 8}
 
@@ -131,6 +137,14 @@ def _rank_panel(ax, ranked: pd.DataFrame, colors: dict, untrained: float | None)
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
 
 
+def _random_line(ax, value: float) -> bool:
+    """The random policy's score as a dotted grey line; False (nothing drawn) when it is not finite."""
+    if not np.isfinite(value):
+        return False
+    ax.axhline(value, **RANDOM_STYLE, zorder=1)
+    return True
+
+
 def _empty(ax, text: str) -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, fontsize=8, color="0.35", wrap=True)
 
@@ -164,6 +178,9 @@ def figure4(suites: dict[str, dict[str, pd.DataFrame]], algos: list[str], budget
             if untrained is not None and np.isfinite(untrained):
                 records.append({"panel": panel, "suite": suite, "policy": policy, "algo": UNTRAINED,
                                 "value": untrained})
+            random = random_score(tables["random"])
+            if _random_line(ax, random):
+                records.append({"panel": panel, "suite": suite, "policy": policy, "algo": RANDOM, "value": random})
             if empty:
                 _empty(ax, "no episode of this policy ended within the budget")
             which = "task policies" if policy == "task" else "distilled policies"
@@ -172,12 +189,13 @@ def figure4(suites: dict[str, dict[str, pd.DataFrame]], algos: list[str], budget
             ax.set_ylabel(score_label(tables["normaliser"]))
         handles = [plt.Line2D([], [], color=colors[a], lw=2, label=a) for a in algos]
         handles.append(plt.Line2D([], [], color=colors.get("A3C", "grey"), ls="--", lw=1.5, label=UNTRAINED))
+        handles.append(plt.Line2D([], [], **RANDOM_STYLE, label=f"{RANDOM} (task-averaged score)"))
         handles.append(plt.Line2D([], [], color="0.3", marker="x", ls="", label="diverged run (last good score)"))
         fig.legend(handles=handles, loc="outside lower center", ncol=5, frameon=False)
         fig.suptitle("Figure 4. Curves (1): bold = mean over the runs of each algorithm's best hp setting "
                      "(by AUC averaged over tasks and runs), band = +- the average over tasks of the std over runs.\n"
                      "Ranks (2): final score (averaged over tasks) of every run, all hp settings and seeds, best to "
-                     f"worst. {budget_text}", fontsize=9)
+                     f"worst. Dotted grey: a uniform random policy (task-averaged score). {budget_text}", fontsize=9)
     return fig, pd.DataFrame(records, columns=["panel", "suite", "policy", "algo", "hp", "seed", "frames", "rank",
                                                "value", "band", "n_runs", "n_diverged", "status"])
 
@@ -188,6 +206,7 @@ def suite_figure(tables: dict[str, pd.DataFrame], suite: str, number: int, polic
     of the selected hp and the bold mean over runs."""
     colors = palette(algos)
     tasks = list(tables["normaliser"]["task"])
+    random = tables["random"].set_index("task")["score"]
     status = run_status(tables["runs"])
     ncols = min(4, len(tasks))
     rows_per_policy = math.ceil(len(tasks) / ncols)
@@ -213,6 +232,8 @@ def suite_figure(tables: dict[str, pd.DataFrame], suite: str, number: int, polic
                                  "score": r.score} for r in runs.itertuples(index=False)]
                     records += [{"policy": policy, "task": task, "algo": algo, "hp": runs["hp"].iloc[0],
                                  "seed": "mean", "frames": f, "score": s} for f, s in mean.items()]
+                if _random_line(ax, float(random.get(task, math.nan))):
+                    records.append({"policy": policy, "task": task, "algo": RANDOM, "score": float(random[task])})
                 if panel.empty:
                     _empty(ax, "no episode of this policy ended within the budget")
                 which = "task policies" if policy == "task" else "distilled policy"
@@ -220,10 +241,11 @@ def suite_figure(tables: dict[str, pd.DataFrame], suite: str, number: int, polic
                 ax.set_xlabel("environment frames per task")
                 ax.set_ylabel(score_label(tables["normaliser"]) if t % ncols == 0 else "")
         handles = [plt.Line2D([], [], color=colors[a], lw=2, label=a) for a in algos]
-        fig.legend(handles=handles, loc="outside lower center", ncol=7, frameon=False)
+        handles.append(plt.Line2D([], [], **RANDOM_STYLE, label=RANDOM))
+        fig.legend(handles=handles, loc="outside lower center", ncol=8, frameon=False)
         fig.suptitle(f"Figure {number}. {SUITE_TITLE.get(suite, suite)} per task: thin lines = the runs of each "
-                     "algorithm's best hp setting (by AUC averaged over tasks and runs), bold = their mean. "
-                     f"{budget_text}", fontsize=9)
+                     "algorithm's best hp setting (by AUC averaged over tasks and runs), bold = their mean; dotted grey = "
+                     f"a uniform random policy on the task. {budget_text}", fontsize=9)
     return fig, pd.DataFrame(records, columns=["policy", "task", "algo", "hp", "seed", "status", "frames", "score"])
 
 

@@ -3,7 +3,9 @@
 Table 1 follows the paper's Table 1 (alpha and the task policies' logits per algorithm)
 and adds, per suite, the AUC and final score of each algorithm's selected hp setting
 (task policies): the mean over its runs of the task-averaged score, with a seeded
-percentile bootstrap interval over runs (stats.bootstrap_ci), and how many runs diverged.
+percentile bootstrap interval over runs (stats.bootstrap_ci), and how many runs diverged;
+and a last row, the uniform random policy's task-averaged score (random.csv) +- its
+standard error over episodes, with its episode count per task.
 Table 2 follows the paper's Table 2 with what this repository builds instead of
 DeepMind Lab: tasks, variability, map layout, objectives and backend.
 """
@@ -16,7 +18,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from distral.analysis.deep import per_run_scores
+from distral.analysis.deep import per_run_scores, random_score, random_score_sem
 from distral.analysis.stats import bootstrap_ci
 
 CONFIDENCE, RESAMPLES, BOOTSTRAP_SEED = 0.95, 2000, 0
@@ -66,7 +68,25 @@ def table1(algorithms: Mapping[str, Mapping], suites: dict[str, dict[str, pd.Dat
             row[f"{suite}_n_runs"] = int(len(per_run))
             row[f"{suite}_n_diverged"] = int((per_run["status"] == "diverged").sum())
         rows.append(row)
+    rows.append(random_row(suites))
     return pd.DataFrame(rows)
+
+
+RANDOM_ROW = "random policy"
+
+
+def random_row(suites: dict[str, dict[str, pd.DataFrame]]) -> dict:
+    """The uniform random policy's reference (random.csv): its task-averaged score as the final
+    score, +- its standard error over episodes (no runs, no area: it does not learn)."""
+    row = {"algorithm": RANDOM_ROW, "alpha": math.nan, "logits": "uniform over the actions"}
+    for suite, tables in suites.items():
+        score, sem = random_score(tables["random"]), random_score_sem(tables["random"])
+        episodes = tables["random"]["n_episodes"]
+        row.update({f"{suite}_hp": "", f"{suite}_auc": math.nan, f"{suite}_auc_low": math.nan,
+                    f"{suite}_auc_high": math.nan, f"{suite}_final": score, f"{suite}_final_low": score - sem,
+                    f"{suite}_final_high": score + sem, f"{suite}_n_runs": 0, f"{suite}_n_diverged": 0,
+                    f"{suite}_random_episodes": int(episodes.min()) if len(episodes) else 0})
+    return row
 
 
 def _fmt(mean: float, low: float, high: float) -> str:
@@ -78,6 +98,8 @@ def _fmt(mean: float, low: float, high: float) -> str:
 def table1_readable(table: pd.DataFrame, suites: list[str]) -> pd.DataFrame:
     """The same numbers as text cells for Markdown and LaTeX: 'mean [low, high]'."""
     out = table[["algorithm", "alpha", "logits"]].copy()
+    out["alpha"] = [f"{a:g}" if np.isfinite(a) else "–" for a in table["alpha"]]
+    random = table["algorithm"] == RANDOM_ROW
     for suite in suites:
         out[f"{suite} AUC"] = [_fmt(*r) for r in table[[f"{suite}_auc", f"{suite}_auc_low",
                                                         f"{suite}_auc_high"]].to_numpy()]
@@ -85,6 +107,13 @@ def table1_readable(table: pd.DataFrame, suites: list[str]) -> pd.DataFrame:
                                                           f"{suite}_final_high"]].to_numpy()]
         out[f"{suite} runs (diverged)"] = [f"{n} ({d})" for n, d in
                                            table[[f"{suite}_n_runs", f"{suite}_n_diverged"]].to_numpy()]
+        if random.any():  # the reference's cells: mean +- standard error, and its episode count
+            r = table[random].iloc[0]
+            sem = r[f"{suite}_final"] - r[f"{suite}_final_low"]
+            out.loc[random, f"{suite} AUC"] = "–"
+            out.loc[random, f"{suite} final"] = (f"{r[f'{suite}_final']:.3g} ± {sem:.2g}"
+                                                 if np.isfinite(r[f"{suite}_final"]) else "n/a")
+            out.loc[random, f"{suite} runs (diverged)"] = f"{int(r[f'{suite}_random_episodes'])} episodes per task"
     return out
 
 

@@ -42,6 +42,8 @@ GRIDWORLD_COLUMNS = {
     "map.csv": {"row": "int", "col": "int", "cell": "str"},
 }
 POLICIES = ("task", "distilled")
+# The random-policy reference of a suite (distral.random_policy): one row per episode.
+RANDOM_POLICY_COLUMNS = {"task": "str", "episode": "int", "episode_return": "float", "episode_length": "int"}
 
 
 class RunLogError(ValueError):
@@ -239,6 +241,35 @@ def read_deep_runs(runs: Iterable, profile: str, root: Path | str = ".") -> tupl
     columns = ["suite", "algo", "hp", "seed", *DEEP_EPISODE_COLUMNS]
     episodes = pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
     return episodes, pd.DataFrame(infos)
+
+
+# --------------------------------------------------------------------------- random policy
+def read_random_policy(suite_dir: Path, wildcards: Mapping[str, Any], tasks: list[str],
+                       n_episodes: int) -> pd.DataFrame:
+    """A suite's checked random_policy.csv: exactly episodes 0..n_episodes-1 (the profile's
+    `random_episodes`) of every task of `tasks` (the runs' task_names), no other task, every
+    episode with steps. Its random_policy.json (written last) must name this profile and suite."""
+    suite_dir = Path(suite_dir)
+    meta_path = suite_dir / "random_policy.json"
+    meta = read_meta(meta_path)
+    _check_wildcards(meta, meta_path, wildcards)
+    path = suite_dir / "random_policy.csv"
+    frame = read_table(path, RANDOM_POLICY_COLUMNS)
+    unknown = sorted(set(frame["task"]) - set(tasks))
+    if unknown:
+        raise RunLogError(f"{path}: tasks {unknown} are not tasks of the suite's runs ({', '.join(tasks)})")
+    missing = [t for t in tasks if t not in set(frame["task"])]
+    if missing:
+        raise RunLogError(f"{path}: incomplete: no episode of task {missing[0]!r}")
+    expected = list(range(n_episodes))
+    for task in tasks:
+        episodes = sorted(frame.loc[frame["task"] == task, "episode"])
+        if episodes != expected:
+            raise RunLogError(f"{path}: {len(episodes)} episodes of task {task!r} (numbers {episodes[:5]}...), "
+                              f"expected episodes 0..{n_episodes - 1} (budget random_episodes = {n_episodes})")
+    if (frame["episode_length"] <= 0).any():
+        raise RunLogError(f"{path}: an episode with no steps")
+    return frame
 
 
 # --------------------------------------------------------------------------- grid world

@@ -1,4 +1,4 @@
-"""Read a suite's aggregates back (runs, curves, selection, normaliser), checked.
+"""Read a suite's aggregates back (runs, curves, selection, normaliser, random), checked.
 
 The figures and tables read only these files (written by aggregate-deep); a missing
 file or one with other columns stops them with a message naming it."""
@@ -13,7 +13,7 @@ from distral.analysis import deep
 from distral.analysis.aggregate_deep_cli import aggregate_file
 
 COLUMNS = {"runs": deep.RUNS_COLUMNS, "curves": deep.CURVES_COLUMNS, "selection": deep.SELECTION_COLUMNS,
-           "normaliser": deep.NORMALISER_COLUMNS}
+           "normaliser": deep.NORMALISER_COLUMNS, "random": deep.RANDOM_COLUMNS}
 
 
 def read_suite(root: Path | str, profile: str, suite: str) -> dict[str, pd.DataFrame]:
