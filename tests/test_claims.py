@@ -34,9 +34,10 @@ def claim_by_id(cid: str) -> dict:
 
 
 def make_suite(levels: dict, seeds: int = 6, noise: float = 0.05, seed: int = 0, suite: str = "mazes",
-               rates: dict | None = None) -> dict:
+               rates: dict | None = None, random: float = 0.0) -> dict:
     """Aggregates in the contract's format. A run's score curve is level * (1 - exp(-rate * frac))
-    + noise (frac = frames / budget); hp 'h0' is selected, 'h1' reaches a tenth of the level."""
+    + noise (frac = frames / budget); hp 'h0' is selected, 'h1' reaches a tenth of the level.
+    The random policy scores `random` on every task."""
     rng, rates = np.random.default_rng(seed), rates or {}
     runs, curves = [], []
     for algo in ALGOS:
@@ -55,11 +56,15 @@ def make_suite(levels: dict, seeds: int = 6, noise: float = 0.05, seed: int = 0,
                                          final=score[-1], auc_score=score.mean(), final_score=score[-1]))
     selection = [dict(suite=suite, algo=a, policy=p, hp="h0", criterion="mean auc_score", n_runs=seeds)
                  for a in ALGOS for p in ["task"] + (["distilled"] if a in DISTILLED else [])]
-    return {"runs": pd.DataFrame(runs), "curves": pd.DataFrame(curves), "selection": pd.DataFrame(selection)}
+    rand = pd.DataFrame(dict(suite=suite, task=TASKS, n_episodes=16, mean_return=random, std_return=0.1, divisor=1.0,
+                             score=random, score_sem=0.1 / 4))
+    return {"runs": pd.DataFrame(runs), "curves": pd.DataFrame(curves), "selection": pd.DataFrame(selection),
+            "random": rand}
 
 
 def suite_data(frames: dict) -> C.SuiteData:
-    return C.SuiteData(frames["runs"], frames["curves"], frames["selection"], FRAMES, Path("synthetic"))
+    return C.SuiteData(frames["runs"], frames["curves"], frames["selection"], FRAMES, Path("synthetic"),
+                       frames.get("random"))
 
 
 def levels(distral: float, baseline: float) -> dict:

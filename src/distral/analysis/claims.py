@@ -74,8 +74,11 @@ def _check_claim(claim: dict, where: str) -> None:
     needs_threshold = stat in ("good_fraction", "persistence") or claim["measure"] == "early_score"
     if needs_threshold and "threshold" not in claim:
         raise ParamsError(f"{where}.threshold': required by statistic {stat} / measure {claim['measure']}")
+    if stat == "vs_random" and (claim["b"] or claim["measure"] != "final_score" or claim["direction"] != "greater"):
+        raise ParamsError(f"{where}.statistic': vs_random compares A's best with the random policy: b must be "
+                          "empty, measure final_score, direction greater")
     deep = claim["suite"] != "gridworld"
-    if deep != (stat in ("difference", "good_fraction")):
+    if deep != (stat in ("difference", "good_fraction", "vs_random")):
         raise ParamsError(f"{where}.statistic': {stat} does not apply to suite {claim['suite']}")
     if stat == "gridworld_auc" and (len(claim["a"]) != 1 or len(claim["b"]) != 1):
         raise ParamsError(f"{where}.a': gridworld_auc compares one algorithm with one baseline")
@@ -192,12 +195,14 @@ class SuiteData:
     selection: pd.DataFrame
     frames_per_task: int
     source: Path
+    random: pd.DataFrame | None = None  # random.csv: the uniform random policy per task
 
 
 RUNS_COLUMNS = ["suite", "algo", "hp", "seed", "task", "policy", "status", "frames_reached",
                 "auc", "final", "auc_score", "final_score"]
 CURVES_COLUMNS = ["suite", "algo", "hp", "seed", "task", "policy", "frames", "return", "score", "n_episodes"]
 SELECTION_COLUMNS = ["suite", "algo", "policy", "hp", "criterion", "n_runs"]
+RANDOM_COLUMNS = ["suite", "task", "n_episodes", "mean_return", "divisor", "score"]
 
 
 def read_table(path: Path, columns: list[str]) -> pd.DataFrame:
@@ -214,7 +219,8 @@ def read_table(path: Path, columns: list[str]) -> pd.DataFrame:
 def read_suite(root: Path, profile: str, suite: str, frames_per_task: int) -> SuiteData:
     base = root / paths.SUITE_DIR.format(profile=profile, suite=suite)
     return SuiteData(read_table(base / "runs.csv", RUNS_COLUMNS), read_table(base / "curves.csv", CURVES_COLUMNS),
-                     read_table(base / "selection.csv", SELECTION_COLUMNS), frames_per_task, base)
+                     read_table(base / "selection.csv", SELECTION_COLUMNS), frames_per_task, base,
+                     read_table(base / "random.csv", RANDOM_COLUMNS))
 
 
 def selected_hp(data: SuiteData, algo: str, policy: str) -> str:
@@ -257,6 +263,8 @@ def early_scores(data: SuiteData, runs: pd.DataFrame, fraction: float) -> pd.Ser
 
 
 def deep_estimate(data: SuiteData, claim: dict, defaults: dict, threshold: float | None) -> Estimate:
+    if claim["statistic"] == "vs_random":
+        return vs_random_estimate(data, claim, defaults)
     samples = [run_values(data, claim, algo, threshold) for algo in claim["a"] + claim["b"]]
     empty = [algo for algo, s in zip(claim["a"] + claim["b"], samples) if s.size == 0]
     if empty:
@@ -267,6 +275,40 @@ def deep_estimate(data: SuiteData, claim: dict, defaults: dict, threshold: float
     sign = 1.0 if claim["direction"] == "greater" else -1.0
     point, low, high = bootstrap(samples, pooled_contrast(len(claim["a"]), sign), defaults)
     return Estimate(point, low, high, min(s.size for s in samples))
+
+
+def best_algorithm(data: SuiteData, algos: list[str]) -> str:
+    """The algorithm of `algos` whose selected hp (task policies) has the highest mean auc_score
+    over tasks and runs, i.e. selection.csv's criterion (Sec. 4.2's choice of the best settings);
+    NaN means are skipped, ties and all-NaN go to the earlier algorithm."""
+    means = []
+    for algo in algos:
+        runs = data.runs[(data.runs["algo"] == algo) & (data.runs["policy"] == "task")]
+        means.append(float(runs.loc[runs["hp"] == selected_hp(data, algo, "task"), "auc_score"].mean()))
+    finite = [i for i, m in enumerate(means) if np.isfinite(m)]
+    return algos[max(finite, key=lambda i: (means[i], -i))] if finite else algos[0]
+
+
+def random_reference(data: SuiteData) -> float:
+    """The uniform random policy's task-averaged score (random.csv); NaN without one."""
+    if data.random is None or data.random.empty:
+        return math.nan
+    return float(data.random["score"].mean())
+
+
+def vs_random_estimate(data: SuiteData, claim: dict, defaults: dict) -> Estimate:
+    """Sanity check "the best algorithm learns": per run of the best algorithm's selected hp, its
+    final score averaged over tasks, minus the random policy's task-averaged score (a fixed
+    reference: its standard error over episodes, random.csv's score_sem, is not resampled);
+    bootstrap over those runs."""
+    algo = best_algorithm(data, claim["a"])
+    values = run_values(data, {**claim, "statistic": "difference"}, algo, None)
+    reference = random_reference(data)
+    if not np.isfinite(reference):
+        return Estimate(math.nan, math.nan, math.nan, values.size, f"best: {algo}; no random-policy reference")
+    point, low, high = bootstrap([values], lambda s, axis=-1: np.mean(s, axis=axis) - reference, defaults)
+    return Estimate(point, low, high, values.size,
+                    f"best: {algo} ({selected_hp(data, algo, 'task')}); random policy {reference:.3g}")
 
 
 # ---- grid world (Sec. 4.1)

@@ -1,6 +1,6 @@
 """`python -m distral claims --profile P`: a verdict with an interval for each claim of Sec. 4.
 
-Reads results/P/{suite}/{runs,curves,selection}.csv (aggregate-deep), the grid world's
+Reads results/P/{suite}/{runs,curves,selection,random}.csv (aggregate-deep), the grid world's
 results/P/gridworld/evals.csv, its distral runs' pi0.csv and paper_tables/P/fig3_auc.csv;
 writes paper_tables/P/claims.{md,csv}, paper_tables/P/aggregate_scores.{md,csv,tex} and
 figures/P/performance_profiles.{png,pdf,csv}. Everything is computed before anything is
@@ -46,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
     budget = profile_budget(params, "deep", profile)
     suites = {s: C.read_suite(root, profile, s, sweep.frames_per_task(budget, s, profile)) for s in order}
     grid = GridInputs(params, profile, root, registry)
-    table = pd.DataFrame([evaluate(claim, suites, grid, params, profile, defaults) for claim in registry["claims"]])
+    table = sanity_checks_first(pd.DataFrame([evaluate(claim, suites, grid, params, profile, defaults)
+                                              for claim in registry["claims"]]))
     table1 = {algo: i for i, algo in enumerate(params["deep"]["algorithms"])}  # Table 1's order
     order = {"algo": table1, "policy": {"task": 0, "distilled": 1}}
     by_table1 = lambda col: col.map(order[col.name]) if col.name in order else col  # noqa: E731
@@ -67,6 +68,18 @@ def run(args: argparse.Namespace) -> int:
     print(f"claims ({profile}): " + ", ".join(f"{counts.get(v, 0)} {v}" for v in C.VERDICTS)
           + f" -> {tables}/claims.{{md,csv}}")
     return 0
+
+
+SANITY = "vs_random"  # the statistic of the sanity checks: not claims of the paper
+
+
+def sanity_checks_first(table: pd.DataFrame) -> pd.DataFrame:
+    """Registry order, except that within each suite the sanity checks come first: a claim about
+    how algorithms compare means little on a suite where even the best one does not learn."""
+    suite_rank = table["suite"].map({s: i for i, s in enumerate(dict.fromkeys(table["suite"]))})
+    keyed = table.assign(_suite=suite_rank, _claim=(table["kind"] != "sanity check").astype(int))
+    return keyed.sort_values(["_suite", "_claim"], kind="stable").drop(columns=["_suite", "_claim"]) \
+        .reset_index(drop=True)
 
 
 def check_algorithms(registry: dict, params: dict) -> None:
@@ -120,7 +133,8 @@ def evaluate(claim: dict, suites: dict, grid: GridInputs, params: dict, profile:
         budget = deep_budget(data, claim, params, profile)
     est = estimate_at(threshold)
     verdict, reason = C.verdict(est, defaults["min_runs"])
-    row = {"claim": claim["id"], "verdict": verdict, "reason": reason, "section": claim["section"],
+    kind = "sanity check" if claim["statistic"] == SANITY else "claim"
+    row = {"claim": claim["id"], "kind": kind, "verdict": verdict, "reason": reason, "section": claim["section"],
            "panel": claim["panel"], "suite": claim["suite"], "policy": claim.get("policy", "task"),
            "statistic": claim["statistic"], "measure": claim["measure"], "direction": claim["direction"],
            "a": " ".join(claim["a"]), "b": " ".join(claim["b"]), "pairing": claim.get("pairing", ""),
@@ -151,7 +165,7 @@ def grid_budget(grid: GridInputs) -> dict:
 def deep_budget(data: C.SuiteData, claim: dict, params: dict, profile: str) -> dict:
     """What the verdict rests on: env frames per task, runs per algorithm, hp settings used."""
     runs = data.runs[data.runs["policy"] == claim.get("policy", "task")]
-    hps = 1 if claim["statistic"] == "difference" else runs["hp"].nunique()
+    hps = 1 if claim["statistic"] in ("difference", SANITY) else runs["hp"].nunique()
     reached = int(runs["frames_reached"].min()) if len(runs) else 0
     return {"frames_per_task": reached or data.frames_per_task, "runs_per_algo": 0, "hp_settings": hps}
 
@@ -162,25 +176,38 @@ def _num(x) -> str:
 
 def claims_markdown(table: pd.DataFrame, profile: str, defaults: dict) -> str:
     """The reader's view: verdict first, effect with its interval, budget beside it."""
-    counts = table["verdict"].value_counts()
+    claims, sanity = table[table["kind"] == "claim"], table[table["kind"] == "sanity check"]
+    counts = claims["verdict"].value_counts()
     lines = [f"# Claims of Teh et al. (2017), Sec. 4, checked on profile `{profile}`", "",
-             " · ".join(f"**{counts.get(v, 0)}** {MARK[v]}" for v in C.VERDICTS), "",
-             f"Effect > 0 supports the paper. {defaults['confidence']:.0%} seeded stratified bootstrap "
-             f"interval over runs ({defaults['resamples']} resamples, seed {defaults['seed']}). Reproduced: "
-             f"the interval is above 0; contradicted: below 0; otherwise, or with fewer than "
-             f"{defaults['min_runs']} runs per algorithm, inconclusive at this budget. "
-             "Threshold columns: the verdict with the claim's threshold halved / doubled.", "",
-             "| verdict | claim | panel | effect [CI] | threshold (½ / 2×) | budget: frames/task, runs/algo, hps | note |",
-             "|---|---|---|---|---|---|---|"]
+             " · ".join(f"**{counts.get(v, 0)}** {MARK[v]}" for v in C.VERDICTS) + " (claims of the paper)", ""]
+    if len(sanity):
+        lines += ["**Sanity checks first** (not claims of the paper: does the best algorithm beat a uniform random "
+                  "policy on the same tasks?): " + " · ".join(f"`{r.claim}` {MARK[r.verdict]}"
+                                                            for r in sanity.itertuples(index=False)), ""]
+    lines += [
+        f"Effect > 0 supports the paper. {defaults['confidence']:.0%} seeded stratified bootstrap "
+        f"interval over runs ({defaults['resamples']} resamples, seed {defaults['seed']}). Reproduced: "
+        f"the interval is above 0; contradicted: below 0; otherwise, or with fewer than "
+        f"{defaults['min_runs']} runs per algorithm, inconclusive at this budget. "
+        "Threshold columns: the verdict with the claim's threshold halved / doubled. Each suite's rows "
+        "start with its sanity check (**bold**).", "",
+        "| verdict | claim | panel | effect [CI] | threshold (½ / 2×) | budget: frames/task, runs/algo, hps | note |",
+        "|---|---|---|---|---|---|---|"]
     for r in table.itertuples(index=False):
         ci = f"{_num(r.effect)} [{_num(r.ci_low)}, {_num(r.ci_high)}]"
         thr = f"{_num(r.threshold)} ({r.verdict_half} / {r.verdict_double})" if r.threshold != "" else "–"
         budget = f"{r.frames_per_task:.3g}, {r.runs_per_algo}, {r.hp_settings}"
         why = "; ".join(x for x in (r.reason, r.detail if isinstance(r.detail, str) else "") if x)
-        lines.append(f"| {MARK[r.verdict]} | `{r.claim}` | {r.panel} | {ci} | {thr} | {budget} | {why} |")
+        name = f"**`{r.claim}`**" if r.kind == "sanity check" else f"`{r.claim}`"
+        lines.append(f"| {MARK[r.verdict]} | {name} | {r.panel} | {ci} | {thr} | {budget} | {why} |")
     lines += ["", "## The claims", ""]
     for r in table.itertuples(index=False):
         versus = f" vs {r.b} ({r.pairing or 'one'})" if r.b else ""
+        if r.kind == "sanity check":
+            lines.append(f"- `{r.claim}` (sanity check, {r.suite}): \"{r.sentence}\" — the best of {r.a} by mean "
+                         f"AUC (selection.csv), per run its final score averaged over tasks, minus the random "
+                         f"policy's task-averaged score (random.csv), expected {r.direction}.")
+            continue
         lines.append(f"- `{r.claim}` (Sec. {r.section}, {r.panel}, {r.suite}, {r.policy} policy): "
                      f"\"{r.sentence}\" — {r.statistic} of {r.measure}, {r.a}{versus}, expected {r.direction}.")
     return "\n".join(lines) + "\n"
