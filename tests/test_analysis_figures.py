@@ -108,3 +108,23 @@ def test_figures_need_the_aggregates(tmp_path, capsys):
     assert "runs.csv: missing" in capsys.readouterr().err
     assert cli(tmp_path, params, "figure-suite", "--suite", "toy") == 2
     assert cli(tmp_path, params, "tables") == 2
+
+
+def test_random_policy_line_in_every_figure_and_its_row_in_table1(sweep, outputs):
+    root, params = sweep
+    fig4 = pd.read_csv(root / "figures/smoke/fig4.csv")
+    random = fig4[fig4["algo"] == "random policy"].set_index("panel")
+    assert sorted(random.index) == ["A1", "A2", "B1", "B2", "C1", "C2", "D1", "D2"]
+    for suite, panel in (("mazes", "A1"), ("mazes", "B2"), ("navigation", "C1"), ("laser-tag", "D2")):
+        table = pd.read_csv(root / f"results/smoke/{suite}/random.csv")
+        assert random.loc[panel, "value"] == pytest.approx(table["score"].mean(), rel=1e-5)  # CSVs: 6 digits  # task-averaged score
+    fig6 = pd.read_csv(root / "figures/smoke/fig6.csv")
+    per_task = fig6[fig6["algo"] == "random policy"]
+    table = pd.read_csv(root / "results/smoke/navigation/random.csv").set_index("task")["score"]
+    assert len(per_task) == 2 * len(table)  # task and distilled row groups
+    assert all(s == pytest.approx(table[t], rel=1e-5) for t, s in zip(per_task["task"], per_task["score"]))
+    table1 = pd.read_csv(root / "paper_tables/smoke/table1.csv").set_index("algorithm")
+    mazes = pd.read_csv(root / "results/smoke/mazes/random.csv")
+    assert table1.loc["random policy", "mazes_final"] == pytest.approx(mazes["score"].mean(), rel=1e-5)
+    assert table1.loc["random policy", "mazes_random_episodes"] == 3
+    assert "3 episodes per task" in (root / "paper_tables/smoke/table1.md").read_text()

@@ -277,6 +277,12 @@ def test_cli_end_to_end_same_bytes(tmp_path):
     assert table.loc["lt-a3c-best-baseline", "verdict"] == "inconclusive"  # all baselines equal
     assert (table["runs_per_algo"] >= 5).all() and (table["frames_per_task"] > 0).all()
     assert "✅ reproduced" in (tmp_path / "paper_tables/smoke/claims.md").read_text()
+    # the sanity checks (random policy at 0, every algorithm learns): reproduced, first of their suite
+    for suite, cid in (("mazes", "mazes-learns"), ("navigation", "nav-learns"), ("laser-tag", "lt-learns")):
+        rows = table[table["suite"] == suite]
+        assert rows.index[0] == cid and rows.loc[cid, "kind"] == "sanity check"
+        assert table.loc[cid, "verdict"] == "reproduced" and "best: KL" in table.loc[cid, "detail"]
+    assert "**Sanity checks first**" in (tmp_path / "paper_tables/smoke/claims.md").read_text()
 
 
 def test_cli_missing_aggregate_exits_2_and_writes_nothing(tmp_path, capsys):

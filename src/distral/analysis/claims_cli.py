@@ -64,8 +64,10 @@ def run(args: argparse.Namespace) -> int:
     write_text(claims_markdown(table, profile, defaults), tables / "claims.md")
     write_table(scores, tables / "aggregate_scores", AGG_CAPTION.format(conf=defaults["confidence"]))
     save_figure(figure, profiles, figures / "performance_profiles")
-    counts = table["verdict"].value_counts()
+    counts = table[table["kind"] == "claim"]["verdict"].value_counts()
+    checks = table[table["kind"] == "sanity check"]
     print(f"claims ({profile}): " + ", ".join(f"{counts.get(v, 0)} {v}" for v in C.VERDICTS)
+          + "; sanity checks: " + (", ".join(f"{r.claim} {r.verdict}" for r in checks.itertuples()) or "none")
           + f" -> {tables}/claims.{{md,csv}}")
     return 0
 
