@@ -22,12 +22,15 @@ rule tables:
 
 rule claims:
     """The paper's claims checked against this profile's results (verdict per claim),
-    the IQM per suite x algorithm and the performance profiles."""
+    the IQM per suite x algorithm and the performance profiles. The aggregates include
+    each suite's random.csv, which the learning checks (vs_random) compare with."""
     input:
         aggregates=lambda w: all_aggregates(w.profile),
         gridworld_evals="results/{profile}/gridworld/evals.csv",
         gridworld_pi0=lambda w: gridworld_runs(w.profile, "pi0.csv", algos=["distral"]),
-        gridworld_map=lambda w: gridworld_runs(w.profile, "map.csv", algos=["distral"])[0],
+        gridworld_map=lambda w: gridworld_runs(
+            w.profile, "map.csv", algos=["distral"]
+        )[0],
         fig3_auc="paper_tables/{profile}/fig3_auc.csv",
         registry="src/distral/analysis/claims.yaml",
         registry_schema="src/distral/analysis/claims.schema.yaml",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import math
+import time
 from pathlib import Path
 
 import numpy as np
@@ -34,11 +35,32 @@ def toy_suite():
     return make_suite("toy", backend="numpy", resolution=[20, 20], n_tasks=3)
 
 
-def test_toy_episodes_are_seeded_and_do_not_depend_on_the_threads():
+def slow_toy_suite():
+    """The toy suite with a step that sleeps, so that worker threads really interleave (as
+    ViZDoom's do, waiting on their engines)."""
     suite = toy_suite()
+
+    def make_env(i, seed):
+        env = suite.make_env(i, seed)
+        step = env.step
+
+        def slow_step(action):
+            time.sleep(0.0002)
+            return step(action)
+        env.step = slow_step
+        return env
+
+    return dataclasses.replace(suite, make_env=make_env)
+
+
+def test_toy_episodes_are_seeded_and_do_not_depend_on_the_threads():
+    suite = slow_toy_suite()
     alone = random_policy.random_episodes(suite, 3, seed=5, workers=0)
     threaded = random_policy.random_episodes(suite, 3, seed=5, workers=4)
     pd.testing.assert_frame_equal(alone, threaded)
+    # each episode has its own streams: playing more episodes does not change the first ones
+    more = random_policy.random_episodes(suite, 5, seed=5, workers=0)
+    pd.testing.assert_frame_equal(more[more["episode"] < 3].reset_index(drop=True), alone)
     assert list(alone.columns) == ["task", "episode", "episode_return", "episode_length"]
     assert alone["task"].tolist() == [t for t in suite.task_names for _ in range(3)]
     assert alone["episode"].tolist() == [0, 1, 2] * 3
