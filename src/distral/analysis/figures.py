@@ -145,6 +145,15 @@ def _random_line(ax, value: float) -> bool:
     return True
 
 
+def _keep_in_view(ax, value: float) -> None:
+    """Widen the y range so a reference line is not drawn on the frame (autoscaling puts the
+    lowest data point, here often the line itself, right on the edge)."""
+    if np.isfinite(value):
+        low, high = ax.get_ylim()
+        pad = 0.05 * ((max(high, value) - min(low, value)) or 1.0)
+        ax.set_ylim(min(low, value - pad), max(high, value + pad))
+
+
 def _empty(ax, text: str) -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, fontsize=8, color="0.35", wrap=True)
 
@@ -187,6 +196,7 @@ def figure4(suites: dict[str, dict[str, pd.DataFrame]], algos: list[str], budget
             ax.set_title(f"{panel}  {SUITE_TITLE.get(suite, suite)}: {which}"
                          + (" (selected hp)" if kind == "curve" else " (all runs)"), loc="left")
             ax.set_ylabel(score_label(tables["normaliser"]))
+            _keep_in_view(ax, random)
         handles = [plt.Line2D([], [], color=colors[a], lw=2, label=a) for a in algos]
         handles.append(plt.Line2D([], [], color=colors.get("A3C", "grey"), ls="--", lw=1.5, label=UNTRAINED))
         handles.append(plt.Line2D([], [], **RANDOM_STYLE, label=f"{RANDOM} (task-averaged score)"))
@@ -240,6 +250,7 @@ def suite_figure(tables: dict[str, pd.DataFrame], suite: str, number: int, polic
                 ax.set_title(f"{task} ({which})", loc="left")
                 ax.set_xlabel("environment frames per task")
                 ax.set_ylabel(score_label(tables["normaliser"]) if t % ncols == 0 else "")
+                _keep_in_view(ax, float(random.get(task, math.nan)))
         handles = [plt.Line2D([], [], color=colors[a], lw=2, label=a) for a in algos]
         handles.append(plt.Line2D([], [], **RANDOM_STYLE, label=RANDOM))
         fig.legend(handles=handles, loc="outside lower center", ncol=8, frameon=False)
