@@ -17,8 +17,10 @@ import torch
 from distral.config import load_params
 from distral.train import Trainer, resolve_run
 
-SETTINGS = {"before (eps 0.1, global clip)": {"epsilon": 0.1, "clip": "global"},
-            "calibrated (eps 1e-5, per-task clip)": {}}
+SETTINGS = {"before (eps 0.1, global clip)": {"epsilon": 0.1, "clip": "global", "mean_square_start": "zero"},
+            "calibrated (eps 1e-5, per-task clip)": {"mean_square_start": "zero"},
+            "debiased (eps 1e-5, per-task clip, mean square debiased)": {"mean_square_start": "debiased"},
+            "tf (eps 1e-5, per-task clip, mean square started at 1)": {"mean_square_start": "one"}}
 
 
 def main() -> None:

@@ -34,7 +34,7 @@ MIN_PI0_GAIN = 0.15  # pi_0: mean of the last two evaluations minus the frame-0 
 # (measured: 1col 0.7-0.8, 2col and A3C_multitask 0.2-0.3; the old optimiser's frozen pi_0 -0.07)
 # 16 evaluation episodes per task: with 4, a frozen pi_0's evaluations alone swung by 0.4 (bench/calibration.py)
 FROZEN, OLD_OPTIMISER = "A3C_lr0", "KL_1col_eps0.1_global_clip"
-CONTROLS = {FROZEN: ("A3C", {"learning_rate": 1e-12}), OLD_OPTIMISER: ("KL_1col", {"epsilon": 0.1, "clip": "global"})}
+CONTROLS = {FROZEN: ("A3C", {"learning_rate": 1e-12}), OLD_OPTIMISER: ("KL_1col", {"epsilon": 0.1, "clip": "global", "mean_square_start": "zero"})}
 
 
 @pytest.fixture(scope="module")

@@ -35,6 +35,7 @@ from distral.algorithms import Algorithm, Coefficients, algorithm, policy_diagno
 from distral.config import ParamsError
 from distral.envs.registry import make_suite, run_suite_options
 from distral.nets import DistralNet
+from distral.optim import make_optimiser
 from distral.sweep import frames_per_task
 
 EPISODES_FILE = "episodes.csv"
@@ -101,8 +102,7 @@ class Trainer:
                               self.algo.h_weight).to(self.device)
         opt = deep["optimiser"]
         self.lr0 = config["hp_values"]["learning_rate"]
-        self.optimiser = torch.optim.RMSprop(self.net.parameters(), lr=self.lr0, alpha=opt["decay"],
-                                             eps=opt["epsilon"], momentum=opt["momentum"])
+        self.optimiser = make_optimiser(self.net.parameters(), self.lr0, opt)
         self.coef = Coefficients(config["hp_values"]["inv_beta"], deep["discount"], deep["value_cost"],
                                  deep["value_l2_cost"], deep["env_reduction"])
         self.sampler = torch.Generator().manual_seed(seeding.derive_seed(config["seed"], "actions"))
