@@ -196,13 +196,13 @@ def test_cli_runs_and_logs_plain_lines(tmp_path, capsys):
 
 def test_snakemake_train_rule_dry_run():
     """The train_deep rule builds a deep run's files from its wildcards and calls the train CLI."""
-    target = "results/smoke/toy/KL+ent_2col/ent3e-3_lr8e-4/0/episodes.csv"
+    target = "results/smoke/mazes/KL+ent_2col/ent3e-3_lr8e-4/0/episodes.csv"  # a suite of the sweep
     out = subprocess.run([sys.executable, "-m", "snakemake", "-n", "-p", "--cores", "1", target],
                          cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr + out.stdout
     text = out.stdout + out.stderr
     assert "rule train_deep" in text
-    assert "-m distral train --suite toy --algo KL+ent_2col --hp ent3e-3_lr8e-4 --seed 0 --profile smoke" in text
+    assert "-m distral train --suite mazes --algo KL+ent_2col --hp ent3e-3_lr8e-4 --seed 0 --profile smoke" in text
 
 
 def test_bf16_precision_runs_and_is_deterministic(tmp_path):

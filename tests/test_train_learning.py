@@ -93,4 +93,22 @@ def test_kl_to_the_distilled_policy_falls(learning_runs, algo):
         diag = pd.read_csv(StringIO(learning_runs[(algo, s)][1]))
         kl = diag[diag.metric == "kl_pi_i_pi_0"].groupby("frames").value.mean().to_numpy()
         print(algo, "seed", s, "KL(pi_i||pi_0)", np.round(kl, 3))
-        assert kl[-1] < 0.5 * kl.max(), f"{algo} seed {s}: KL did not fall from its peak: {kl}"
+        assert kl_fell(kl), f"{algo} seed {s}: KL did not fall from its peak: {kl}"
+
+
+def kl_fell(kl: np.ndarray) -> bool:
+    """KL ends at least KL_FALL below its peak. Measured with the debiased mean square: KL_1col
+    seed 0 peaks at 0.58 and ends at 0.43 (with torch's zero start it fell below half, faster);
+    a frozen pi_0 (the old optimiser, below) only rises, so its last value is its peak."""
+    return bool(kl[-1] < (1 - KL_FALL) * kl.max())
+
+
+KL_FALL = 0.1
+
+
+def test_kl_check_fails_with_the_old_optimiser(learning_runs):
+    """With pi_0 frozen (issue 10's bug) KL(pi_i||pi_0) never falls from its peak: the check fails."""
+    for s in SEEDS:
+        diag = pd.read_csv(StringIO(learning_runs[(OLD_OPTIMISER, s)][1]))
+        kl = diag[diag.metric == "kl_pi_i_pi_0"].groupby("frames").value.mean().to_numpy()
+        assert not kl_fell(kl), f"old optimiser seed {s}: {kl}"
