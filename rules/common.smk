@@ -186,13 +186,14 @@ def deep_params_json(wildcards):
 
 
 def random_params_json(wildcards):
-    """What the random-policy reference of a suite depends on: the suite, the resolution the
-    profile's runs use and its episode count."""
+    """What the random-policy reference of a suite depends on: the suite, the resolution and
+    episode length the profile's runs use and its episode count."""
     budget = deep_budget(wildcards.profile)
     return json.dumps(
         {
             "suite": PARAMS.get("suites", {}).get(wildcards.suite),
             "resolution": budget["resolution"],
+            "episode_frames": budget.get("episode_frames"),
             "random_episodes": budget["random_episodes"],
         },
         sort_keys=True,

@@ -4,7 +4,7 @@ and the project's workflow profile (profiles/slurm): the grid world and Figure 3
 deep run of each 3D suite, each run a SLURM job with the cores, memory and time limit
 that params.yaml's profile gives it (aggregation and figures are localrules). The whole
 smoke sweep runs the same way (`snakemake --workflow-profile profiles/slurm figures
---config profile=smoke`); CI runs this subset because the 42 deep runs already run once
+--config profile=smoke`); CI runs this subset because the 21 deep runs already run once
 in tests/test_pipeline.py and twice would not fit the CI budget on 2 cores.
 
 Needs root and Debian's SLURM packages (the script installs them); skipped elsewhere,

@@ -59,7 +59,7 @@ def resolve_run(params: Mapping[str, Any], *, suite: str, algo: str, hp: str, se
         raise ValueError(f"seed must be >= 0, got {seed}")
     budget = dict(params["profiles"][profile]["deep"])
     budget["frames_per_task"] = frames_per_task(budget, suite, profile)  # one number for this suite
-    backend, options = run_suite_options(params, suite, budget["resolution"])
+    backend, options = run_suite_options(params, suite, budget)
     return {
         "suite": suite, "backend": backend, "suite_options": options, "algo": algo,
         "algorithm": dict(deep["algorithms"][algo]), "hp": hp, "hp_values": dict(deep["hps"][hp]),

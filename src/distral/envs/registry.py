@@ -99,14 +99,18 @@ def only_backend(name: str) -> str:
     return backends[0]
 
 
-def run_suite_options(params: dict[str, Any], name: str, resolution: int) -> tuple[str, dict[str, Any]]:
+def run_suite_options(params: dict[str, Any], name: str, budget: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """(backend, make_suite options) of suite `name` as every deep run of a profile builds it:
     params.yaml's `suites.<name>` (none for a suite outside it, e.g. toy) with the profile's
-    `deep.resolution` in place of the suite's own. Shared by the trainer and the random-policy
-    reference, so both play exactly the same tasks."""
+    `deep.resolution` in place of the suite's own and, where the profile sets `deep.episode_frames`
+    and the suite has episodes of a fixed length, that length instead (the smoke profile's short
+    episodes: CI time is per update). Shared by the trainer and the random-policy reference, so
+    both play exactly the same tasks."""
     options = dict(params.get("suites", {}).get(name, {}) or {})
     backend = options.pop("backend", None) or only_backend(name)
-    options["resolution"] = [resolution, resolution]  # (height, width), the suites' convention
+    options["resolution"] = [budget["resolution"], budget["resolution"]]  # (height, width), the suites' convention
+    if budget.get("episode_frames") is not None and "episode_frames" in options:
+        options["episode_frames"] = budget["episode_frames"]
     return backend, options
 
 
