@@ -10,6 +10,7 @@ sweep resumes with the same command and one failed run does not stop the others.
 
 import os
 import sys
+import time
 
 from distral import paths
 from distral.config import ParamsError, validate_params
@@ -27,6 +28,8 @@ except ParamsError as exc:
     sys.exit(f"distral: {exc}")
 
 PROFILE = PARAMS["profile"]
+# The whole job's wall-clock time, printed when it succeeds.
+STARTED = time.monotonic()
 # Jobs run the interpreter that runs Snakemake (the venv). An environment variable, not a
 # rule param: a venv at another path is the same software and must not rerun every job.
 os.environ["DISTRAL_PYTHON"] = sys.executable
@@ -70,3 +73,11 @@ rule figures:
     Tables 1-2, the claim verdicts), the suite gallery and the DVC metrics."""
     input:
         everything(PROFILE),
+
+
+onsuccess:
+    minutes = (time.monotonic() - STARTED) / 60
+    print(
+        f"distral: profile {PROFILE} done in {minutes:.1f} min of wall-clock time",
+        file=sys.stderr,
+    )
