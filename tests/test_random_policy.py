@@ -112,8 +112,9 @@ def test_every_profile_has_random_episodes_and_the_schema_needs_it(tmp_path):
     import yaml
 
     params = yaml.safe_load((REPO / "params.yaml").read_text())
-    assert {p: params["profiles"][p]["deep"]["random_episodes"] for p in params["profiles"]} == \
-        {"smoke": 2, "default": 16, "paper": 64}
+    counts = {p: params["profiles"][p]["deep"]["random_episodes"] for p in params["profiles"]}
+    assert set(counts) == {"smoke", "default", "paper"}
+    assert all(isinstance(n, int) and n >= 1 for n in counts.values()), counts
     params["profiles"]["default"]["deep"]["random_episodes"] = 0
     bad = tmp_path / "params.yaml"
     bad.write_text(yaml.safe_dump(params))
