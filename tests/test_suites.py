@@ -74,6 +74,72 @@ def test_same_seed_same_frames_and_rewards(suite_name, task):
         env.close()
 
 
+def play(env, n: int, action_seed: int):
+    """Frames and rewards of up to `n` random steps from the current state."""
+    actions = np.random.default_rng(action_seed).integers(len(ACTION_NAMES), size=n)
+    frames, rewards = [], []
+    for a in actions:
+        obs, r, terminated, truncated, _ = env.step(int(a))
+        frames.append(obs)
+        rewards.append(r)
+        if terminated or truncated:
+            break
+    return np.stack(frames), np.array(rewards)
+
+
+def episode_two(suite_name: str, task: str, maps_per_wad: int = 2):
+    """Episode 2 of seed 11 played after episodes 0 and 1, and played first in a fresh env."""
+    # maps_per_wad 2: episode 2 starts the second map pool (a new WAD)
+    suite = make_suite(suite_name, **{**FAST, "maps_per_wad": maps_per_wad})
+    index = suite.task_index(task)
+    along, fresh = suite.make_env(index, 3), suite.make_env(index, 3)
+    first, _ = along.reset(seed=11)
+    pids = [along._engine_pid]
+    for episode in range(2):
+        play(along, 400, episode)  # to the end of the episode (400 frames = 100 steps)
+        along.reset()
+        pids.append(along._engine_pid)
+    frames_a, rewards_a = play(along, 60, 2)
+    start, _ = fresh.reset(seed=11, options={"episode": 2})
+    frames_b, rewards_b = play(fresh, 60, 2)
+    pools = len({e // along._episodes_per_pool for e in range(3)})  # an engine start per pool (WAD)
+    for env in (along, fresh):
+        env.close()
+    return (frames_a, rewards_a), (frames_b, rewards_b), (pids, pools)
+
+
+@pytest.mark.parametrize("suite_name,task", [("mazes", "maze_2"), ("navigation", "return_objects"),
+                                             ("navigation", "obstructed_goals"), ("laser-tag", "gen_small_3bots")])
+def test_episode_e_is_the_same_in_a_fresh_engine_as_after_episodes_before_it(suite_name, task):
+    """The contract checkpoints rely on: episode e of a seed depends on (seed, e) only."""
+    (frames_a, rewards_a), (frames_b, rewards_b), (pids, pools) = episode_two(suite_name, task)
+    assert np.array_equal(frames_a, frames_b) and np.array_equal(rewards_a, rewards_b)
+    if suite_name == "laser-tag":  # bots: a fresh engine every episode
+        assert len(set(pids)) == 3
+    else:  # the engine is kept within a map pool (mazes: episodes 0 and 1 share the first pool)
+        assert len(set(pids)) == pools
+    if suite_name == "mazes":
+        assert pools == 2
+
+
+def test_laser_tag_needs_a_fresh_engine_each_episode(monkeypatch):
+    """Control: with the engine kept, ZDoom's bots carry state into the next episode."""
+    from distral.envs.doom_tasks import LaserTagTask
+
+    monkeypatch.setattr(LaserTagTask, "fresh_engine_each_episode", False)
+    # one pool for all three episodes, so only the flag could restart the engine
+    (frames_a, _), (frames_b, _), _ = episode_two("laser-tag", "gen_rooms_5bots", maps_per_wad=4)
+    assert not np.array_equal(frames_a, frames_b)
+
+
+def test_reset_episode_option_needs_a_seed():
+    env = make_suite("mazes", **FAST).make_env(0, 3)
+    with pytest.raises(ValueError, match="'episode' needs a seed"):
+        env.reset(options={"episode": 2})
+    with pytest.raises(ValueError, match="'episode' must be >= 0"):
+        env.reset(seed=1, options={"episode": -1})
+
+
 @pytest.mark.parametrize("suite_name,task", [("mazes", 0), ("navigation", 1), ("laser-tag", 5)])
 def test_gymnasium_env_checker_passes(suite_name, task):
     """gymnasium's own checks: spaces, reset/step signatures, same seed -> same step in one env."""

@@ -86,8 +86,10 @@ class Slot:
 class TaskEnvs:
     """`envs_per_task` environments for each task, stepped by `workers` threads, reset on episode end.
 
-    Episode e of env k of task i is reset with seed derive_seed(run_seed, "train", i, k, e),
-    so its whole state is (that seed, the actions since); that is what a checkpoint stores.
+    Env k of task i plays the episodes of seed derive_seed(run_seed, "train", i, k) in turn
+    (`reset(seed=...)` once, then `reset()`: the engine is kept between episodes). Episode e
+    is a function of (that seed, e) alone (the suites' `reset(seed=s, options={"episode": e})`
+    contract), so an env's whole state is (e, the actions since): what a checkpoint stores.
     `obs` [n, B, H, W, 3], `first`, `rewards`, `dones` [n, B] hold the latest step.
     """
 
@@ -114,9 +116,15 @@ class TaskEnvs:
         i, k = pair
         self.envs[i][k] = self.suite.make_env(i, seeding.derive_seed(self.run_seed, "env", i, k))
 
-    def _reset(self, slot: Slot) -> np.ndarray:
-        seed = seeding.derive_seed(self.run_seed, "train", slot.task, slot.index, slot.episode)
-        obs, _ = self.envs[slot.task][slot.index].reset(seed=seed)
+    def _reset(self, slot: Slot, restart: bool = False) -> np.ndarray:
+        """Start the slot's episode `slot.episode`: the next of its env's sequence, or (`restart`,
+        the first episode and restores) that episode of the env's seed from scratch."""
+        env = self.envs[slot.task][slot.index]
+        if restart or slot.episode == 0:
+            seed = seeding.derive_seed(self.run_seed, "train", slot.task, slot.index)
+            obs, _ = env.reset(seed=seed, options={"episode": slot.episode})
+        else:
+            obs, _ = env.reset()
         slot.actions, slot.ret, slot.length = [], 0.0, 0
         return obs
 
@@ -199,7 +207,7 @@ class TaskEnvs:
             i, k = pair
             saved, slot = state["slots"][i][k], self.slots[i][k]
             slot.episode = saved["episode"]
-            obs = self._reset(slot)
+            obs = self._reset(slot, restart=True)
             for a in saved["actions"]:
                 obs, *_ = self.envs[i][k].step(a)
             slot.actions, slot.ret, slot.length = list(saved["actions"]), saved["ret"], saved["length"]
@@ -310,8 +318,9 @@ def rollout(trainer) -> list[dict]:
 def evaluate(trainer, eval_envs: list[list], generator: torch.Generator) -> list[tuple[int, int, float, int]]:
     """One episode of pi_0 per evaluation env of every task, all tasks acting in one call.
 
-    Env k of task i is reset with derive_seed(seed, "eval", i, k, eval_count). Returns
-    (task, env, return, length) in task, env order.
+    Env k of task i plays episode `eval_count` of seed derive_seed(seed, "eval", i, k), so the
+    envs can be kept between evaluations (no engine restart) and a resumed run plays the same
+    episodes. Returns (task, env, return, length) in task, env order.
     """
     seed, n, count, device = trainer.config["seed"], trainer.n, trainer.eval_count, trainer.device
     m = len(eval_envs[0])
@@ -320,7 +329,7 @@ def evaluate(trainer, eval_envs: list[list], generator: torch.Generator) -> list
 
     def reset(j):
         i, k = flat[j]
-        first_obs[j] = eval_envs[i][k].reset(seed=seeding.derive_seed(seed, "eval", i, k, count))[0]
+        first_obs[j] = eval_envs[i][k].reset(seed=seeding.derive_seed(seed, "eval", i, k), options={"episode": count})[0]
 
     trainer.envs.run_each(reset, list(range(len(flat))))
     obs = np.stack(first_obs)

@@ -111,9 +111,10 @@ class DMLabTaskEnv(gym.Env):
         self._obs = np.zeros((h, w, 3), np.uint8)
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        """The next episode of the seed's sequence; with `seed`, episode `options["episode"]` (default 0)."""
         super().reset(seed=seed)
         if seed is not None:
-            self._seed, self._episode = int(seed), -1
+            self._seed, self._episode = int(seed), int((options or {}).get("episode", 0)) - 1
         self._episode += 1
         self._lab.reset(seed=derive_seed(self._seed, self.level, "episode", self._episode) % (2**31))
         self._obs = self._observe()

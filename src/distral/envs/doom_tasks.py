@@ -236,7 +236,12 @@ class LaserTagTask(DoomTaskEnv):
     The agent's tagger is a plasma rifle with infinite ammunition (fast, laser-like
     shots; about four hits tag a bot out); bots fight with what they pick up. The map is generated (fixed by
     `maze.layout_seed` or new every episode) or one of ViZDoom's deathmatch maps.
+
+    Each episode runs in a fresh engine: ZDoom's bots keep state across episodes, so an
+    episode played after others would differ from the same episode played first.
     """
+
+    fresh_engine_each_episode = True
 
     def __init__(self, name: str, engine: EngineConfig, seed: int, *, bots: int, bot_skill: str,
                  rewards: dict[str, float], maze: MazeSpec | None = None, objects: int = 0,

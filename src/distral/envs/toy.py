@@ -22,6 +22,7 @@ import gymnasium as gym
 import numpy as np
 
 from distral.envs.registry import Suite, register_suite
+from distral.seeding import rng
 
 # stay, up, down, left, right as (dx, dy) per inner frame
 MOVES = ((0, 0), (0, -1), (0, 1), (-1, 0), (1, 0))
@@ -71,12 +72,22 @@ class ToyEnv(gym.Env):
         self._background[:] = BACKGROUND
         self._box(self._background, self.goal, GOAL)
         self._steps = 0
+        self._seed, self._episode = 0, -1
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
+        """The next episode of the seed's sequence; with `seed`, episode `options["episode"]` (default 0).
+
+        The start cell of episode e is drawn from a generator of (seed, e) alone, the contract
+        the trainer's checkpoints rely on (as the ViZDoom suites' `reset`).
+        """
         super().reset(seed=seed)
+        start = int((options or {}).get("episode", 0))
+        if seed is not None:
+            self._seed, self._episode = int(seed), start - 1
+        self._episode += 1
         cells = [(x, y) for y in range(self.grid) for x in range(self.grid)
                  if (x * self.action_repeat, y * self.action_repeat) != self.goal]
-        x, y = cells[int(self.np_random.integers(len(cells)))]
+        x, y = cells[int(rng(self._seed, "toy-start", self._episode).integers(len(cells)))]
         self._pos = (x * self.action_repeat, y * self.action_repeat)
         self._steps = 0
         return self._render(), {}
