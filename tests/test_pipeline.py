@@ -141,15 +141,15 @@ def test_every_run_of_the_sweep_completed_on_every_task(clone):
 
 
 def test_kill_9_then_the_same_command_resumes_and_finishes_with_the_same_bytes(clone, tmp_path):
-    """Two deep runs of the finished sweep are removed and the README's command starts
-    again; it is killed with kill -9 (itself and its jobs, as a crash does) once one of
-    them has written a checkpoint, leaving a lock and incomplete jobs behind. The same
+    """A deep run of the finished sweep is removed and the README's command starts
+    again; it is killed with kill -9 (itself and its jobs, as a crash does) once the run
+    has written a checkpoint, leaving a lock and incomplete jobs behind. The same
     command then resumes (the stale lock removed, the killed run continued from its
     checkpoint) and ends with the uninterrupted run's logs, figures and tables, byte for byte."""
     copy = tmp_path / "clone"
     shutil.copytree(clone, copy, symlinks=True)
     params = load_params(copy / "params.yaml")
-    redo = [r for r in deep_runs(params, "smoke") if r.algo == "KL+ent_2col" and r.seed == 0][:2]
+    redo = [r for r in deep_runs(params, "smoke") if r.algo == "KL+ent_2col" and r.seed == 0][:1]
     for r in redo:
         shutil.rmtree(run_dir(copy, r))
     command = snakemake("--cores", "2", "figures", *SMOKE)
