@@ -23,7 +23,8 @@ rule tables:
 rule claims:
     """The paper's claims checked against this profile's results (verdict per claim),
     the IQM per suite x algorithm and the performance profiles. The aggregates include
-    each suite's random.csv, which the learning checks (vs_random) compare with."""
+    each suite's random.csv, which the learning checks (vs_random) compare with, and its
+    curves.csv, whose early part the improvement checks (vs_start) compare with."""
     input:
         aggregates=lambda w: all_aggregates(w.profile),
         gridworld_evals="results/{profile}/gridworld/evals.csv",

@@ -277,12 +277,18 @@ def test_cli_end_to_end_same_bytes(tmp_path):
     assert table.loc["lt-a3c-best-baseline", "verdict"] == "inconclusive"  # all baselines equal
     assert (table["runs_per_algo"] >= 5).all() and (table["frames_per_task"] > 0).all()
     assert "✅ reproduced" in (tmp_path / "paper_tables/smoke/claims.md").read_text()
-    # the sanity checks (random policy at 0, every algorithm learns): reproduced, first of their suite
-    for suite, cid in (("mazes", "mazes-learns"), ("navigation", "nav-learns"), ("laser-tag", "lt-learns")):
+    # the sanity checks (random policy at 0, every curve rises): reproduced, first of their suite,
+    # learns (vs random) then improves (vs its own start), and not counted among the claims
+    for suite, prefix in (("mazes", "mazes"), ("navigation", "nav"), ("laser-tag", "lt")):
         rows = table[table["suite"] == suite]
-        assert rows.index[0] == cid and rows.loc[cid, "kind"] == "sanity check"
-        assert table.loc[cid, "verdict"] == "reproduced" and "best: KL" in table.loc[cid, "detail"]
-    assert "**Sanity checks first**" in (tmp_path / "paper_tables/smoke/claims.md").read_text()
+        assert list(rows.index[:2]) == [f"{prefix}-learns", f"{prefix}-improves"]
+        assert (rows["kind"].iloc[:2] == "sanity check").all() and (rows["kind"].iloc[2:] == "claim").all()
+        assert (rows["verdict"].iloc[:2] == "reproduced").all()
+        assert rows["detail"].iloc[:2].str.contains("best: KL").all()
+    assert (table["kind"] == "claim").sum() == 22 and (table["kind"] == "sanity check").sum() == 6
+    markdown = (tmp_path / "paper_tables/smoke/claims.md").read_text()
+    assert "**Sanity checks first**" in markdown
+    assert "minus its own early score (the mean of its curve over the first 0.25 of the budget" in markdown
 
 
 def test_cli_missing_aggregate_exits_2_and_writes_nothing(tmp_path, capsys):

@@ -2,8 +2,9 @@
 bytes, numbers independent of the threads, every engine closed), the check of its log
 (truncated, wrong columns, NaN, missing task, wrong episode count: each named by path, exit 2,
 nothing written), its aggregation (mean, score with the normaliser's divisor) and the
-`vs_random` learning check (planted -> reproduced, reversed -> contradicted, null -> inconclusive),
-all against numbers worked out by hand."""
+`vs_random` learning check (planted -> reproduced, reversed -> contradicted, null -> inconclusive)
+and the `vs_start` improvement check (rising -> reproduced, falling -> contradicted, flat ->
+inconclusive; paired by (hp, seed), not by row order), all against numbers worked out by hand."""
 
 from __future__ import annotations
 
@@ -294,4 +295,106 @@ def test_registry_has_a_sanity_check_per_suite_and_refuses_a_bad_one(tmp_path):
     path = tmp_path / "claims.yaml"
     path.write_text(yaml.safe_dump(registry, allow_unicode=True))
     with pytest.raises(ParamsError, match=f"key 'claims.{i}.statistic'"):
+        C.load_registry(path)
+
+
+# --------------------------------------------------------------------------- the improvement check
+# vs_start: the best algorithm's final score minus its own early score (first `threshold` of the
+# budget), paired per run. Beating random is not enough: an untrained network is not uniform.
+def improves(level: float, rate: float = 3.0, noise: float = 0.05, seeds: int = 6):
+    """Every algorithm's curve level * (1 - exp(-rate * frac)) + noise; KL+ent_2col's level 0.1 higher."""
+    lv = {a: level for a in ALGOS} | {"KL+ent_2col": level + 0.1}
+    return suite_data(make_aggregates(lv, noise=noise, seeds=seeds, rates={a: rate for a in ALGOS}))
+
+
+@pytest.mark.parametrize("level, rate, noise, expected", [
+    (2.0, 3.0, 0.05, "reproduced"),      # rises from 0 towards 2
+    (-2.0, 3.0, 0.05, "contradicted"),   # falls from 0 towards -2
+    (1.0, 1e6, 0.5, "inconclusive")])    # flat at 1 from the first bin: final == early up to noise
+def test_vs_start_planted_declining_flat(level, rate, noise, expected):
+    claim = claim_by_id("mazes-improves")
+    data = improves(level, rate, noise)
+    est = C.deep_estimate(data, claim, DEFAULTS, claim["threshold"])
+    assert C.verdict(est, 4)[0] == expected, est
+    assert est.n_min == 6 and "best: KL+ent_2col (h0)" in est.detail
+
+
+def hand_worked(seeds: int = 4):
+    """The best algorithm KL+ent_2col, hp h0: seed s, task offset o (t0 -1, t1 0, t2 +1) has
+    curve bins 1000 -> s + o, 2000 -> s + o + 1, later bins 100 (outside the early quarter of
+    8000 frames), and final_score 3 s + o + 2. Per run (mean over tasks): early s + 0.5, final
+    3 s + 2, gain 2 s + 1.5 = 1.5, 3.5, 5.5, 7.5; mean 4.5 (early 2.0, final 6.5). At half the
+    threshold (first bin only) early is s, gain 2 s + 2, mean 5.0."""
+    data = learns(1.0, 0.0, noise=0.0, seeds=seeds, best=3.0)
+    offset = {"t0": -1.0, "t1": 0.0, "t2": 1.0}
+    mine = lambda f: (f["algo"] == "KL+ent_2col") & (f["policy"] == "task") & (f["hp"] == "h0")  # noqa: E731
+    runs, curves = data.runs, data.curves
+    rows = mine(runs)
+    runs.loc[rows, "final_score"] = 3 * runs.loc[rows, "seed"] + runs.loc[rows, "task"].map(offset) + 2
+    rows = mine(curves)
+    start = curves.loc[rows, "seed"] + curves.loc[rows, "task"].map(offset)
+    curves.loc[rows, "score"] = np.select([curves.loc[rows, "frames"] == 1000, curves.loc[rows, "frames"] == 2000],
+                                          [start, start + 1], 100.0)
+    return data
+
+
+def test_vs_start_by_hand():
+    data, claim = hand_worked(), claim_by_id("mazes-improves")
+    est = C.deep_estimate(data, claim, DEFAULTS, 0.25)
+    assert est.effect == pytest.approx(4.5) and 0 < est.low < 4.5 < est.high and est.n_min == 4
+    assert "best: KL+ent_2col (h0); early 2 -> final 6.5" in est.detail
+    # the interval is the bootstrap of exactly these per-run gains
+    expected = C.bootstrap([np.array([1.5, 3.5, 5.5, 7.5])], lambda s, axis=-1: np.mean(s, axis=axis), DEFAULTS)
+    assert (est.effect, est.low, est.high) == pytest.approx(expected)
+    assert C.deep_estimate(data, claim, DEFAULTS, 0.125).effect == pytest.approx(5.0)
+
+
+def test_vs_start_pairs_by_hp_and_seed_not_by_row_order():
+    data, claim = hand_worked(), claim_by_id("mazes-improves")
+    before = C.deep_estimate(data, claim, DEFAULTS, 0.25)
+    # reversed run order against shuffled curve order: paired by row position, run s's final
+    # would meet another run's early score and the per-run gains (so the interval) would change
+    data.runs = data.runs.iloc[::-1].reset_index(drop=True)
+    data.curves = data.curves.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    assert C.deep_estimate(data, claim, DEFAULTS, 0.25) == before
+
+
+def test_vs_start_refuses_runs_without_a_curve():
+    data = hand_worked()
+    gone = (data.curves["algo"] == "KL+ent_2col") & (data.curves["hp"] == "h0") & (data.curves["seed"] == 2)
+    data.curves = data.curves[~gone]
+    with pytest.raises(ValueError, match="curves.csv: runs.csv and curves.csv disagree on the runs of KL\\+ent_2col"):
+        C.deep_estimate(data, claim_by_id("mazes-improves"), DEFAULTS, 0.25)
+
+
+def test_vs_start_needs_min_runs():
+    est = C.deep_estimate(improves(2.0, seeds=3), claim_by_id("mazes-improves"), DEFAULTS, 0.25)
+    assert est.low > 0 and C.verdict(est, 4) == ("inconclusive", "fewer than 4 runs (3)")
+
+
+def test_registry_has_learns_then_improves_per_suite():
+    ids = [c["id"] for c in C.load_registry()["claims"]]
+    for prefix in ("mazes", "nav", "lt"):
+        assert ids.index(f"{prefix}-improves") == ids.index(f"{prefix}-learns") + 1
+    check = claim_by_id("nav-improves")
+    assert check["statistic"] == "vs_start" and check["threshold"] == 0.25 and check["a"] == ALGOS
+    assert check["sentence"].startswith("(not a claim of the paper)") and check["panel"] == "sanity check"
+
+
+@pytest.mark.parametrize("edit, key", [
+    (lambda c: c.pop("threshold"), "threshold"),
+    (lambda c: c.update(threshold=1.0), "threshold"),
+    (lambda c: c.update(b=["A3C"]), "statistic"),
+    (lambda c: c.update(measure="auc_score"), "statistic"),
+    (lambda c: c.update(suite="gridworld"), "statistic"),
+])
+def test_registry_refuses_a_bad_vs_start(tmp_path, edit, key):
+    import yaml
+
+    registry = C.load_registry()
+    i = next(i for i, c in enumerate(registry["claims"]) if c["id"] == "lt-improves")
+    edit(registry["claims"][i])
+    path = tmp_path / "claims.yaml"
+    path.write_text(yaml.safe_dump(registry, allow_unicode=True))
+    with pytest.raises(ParamsError, match=f"key 'claims.{i}.{key}'"):
         C.load_registry(path)

@@ -29,6 +29,8 @@ from distral.config import ParamsError
 
 REGISTRY = "claims.yaml"
 VERDICTS = ("reproduced", "contradicted", "inconclusive")
+SANITY_STATISTICS = ("vs_random", "vs_start")  # "the best algorithm learns": not claims of the paper
+DEEP_STATISTICS = ("difference", "good_fraction", *SANITY_STATISTICS)
 IQM_TRIM = 0.25  # the interquartile mean drops the lowest and highest quarter
 
 
@@ -71,14 +73,18 @@ def _check_claim(claim: dict, where: str) -> None:
         raise ParamsError(f"{where}.b': statistic {stat} compares A with a non-empty group B")
     if pairing == "zip" and len(claim["a"]) != len(claim["b"]):
         raise ParamsError(f"{where}.pairing': zip needs a and b of the same length")
-    needs_threshold = stat in ("good_fraction", "persistence") or claim["measure"] == "early_score"
+    needs_threshold = stat in ("good_fraction", "persistence", "vs_start") or claim["measure"] == "early_score"
     if needs_threshold and "threshold" not in claim:
         raise ParamsError(f"{where}.threshold': required by statistic {stat} / measure {claim['measure']}")
-    if stat == "vs_random" and (claim["b"] or claim["measure"] != "final_score" or claim["direction"] != "greater"):
-        raise ParamsError(f"{where}.statistic': vs_random compares A's best with the random policy: b must be "
+    if stat == "vs_start" and not 0 < claim["threshold"] < 1:
+        raise ParamsError(f"{where}.threshold': vs_start's early part of the budget must be a fraction in (0, 1)")
+    if stat in SANITY_STATISTICS and (claim["b"] or claim["measure"] != "final_score"
+                                      or claim["direction"] != "greater"):
+        against = "the random policy" if stat == "vs_random" else "its own early score"
+        raise ParamsError(f"{where}.statistic': {stat} compares A's best with {against}: b must be "
                           "empty, measure final_score, direction greater")
     deep = claim["suite"] != "gridworld"
-    if deep != (stat in ("difference", "good_fraction", "vs_random")):
+    if deep != (stat in DEEP_STATISTICS):
         raise ParamsError(f"{where}.statistic': {stat} does not apply to suite {claim['suite']}")
     if stat == "gridworld_auc" and (len(claim["a"]) != 1 or len(claim["b"]) != 1):
         raise ParamsError(f"{where}.a': gridworld_auc compares one algorithm with one baseline")
@@ -235,21 +241,30 @@ def selected_hp(data: SuiteData, algo: str, policy: str) -> str:
     return str(rows["hp"].iloc[0])
 
 
-def run_values(data: SuiteData, claim: dict, algo: str, threshold: float | None) -> np.ndarray:
-    """One value per run of `algo` (mean over tasks), in a fixed (hp, seed) order."""
+def task_values(data: SuiteData, claim: dict, algo: str, threshold: float | None) -> pd.Series:
+    """`claim`'s measure per (hp, seed, task) of `algo`: the selected hp only for "difference"."""
     policy, measure = claim.get("policy", "task"), claim["measure"]
     runs = data.runs[(data.runs["algo"] == algo) & (data.runs["policy"] == policy)]
     if claim["statistic"] == "difference":
         runs = runs[runs["hp"] == selected_hp(data, algo, policy)]
     if measure == "early_score":
-        per_task = early_scores(data, runs, threshold)
-    else:
-        per_task = runs.set_index(["hp", "seed", "task"])[measure]
-    per_run = per_task.groupby(level=["hp", "seed"], sort=True).mean()
+        return early_scores(data, runs, threshold)
+    return runs.set_index(["hp", "seed", "task"])[measure].sort_index()
+
+
+def run_values(data: SuiteData, claim: dict, algo: str, threshold: float | None) -> np.ndarray:
+    """One value per run of `algo` (mean over tasks), in a fixed (hp, seed) order."""
+    policy, measure = claim.get("policy", "task"), claim["measure"]
+    per_run = run_means(task_values(data, claim, algo, threshold))
     if claim["statistic"] == "good_fraction":
         best = data.runs[data.runs["policy"] == policy].groupby(["algo", "hp", "seed"])[measure].mean().max()
         return (per_run.to_numpy() >= threshold * best).astype(float)
     return per_run.to_numpy(dtype=float)
+
+
+def run_means(per_task: pd.Series) -> pd.Series:
+    """Per (hp, seed): the mean over tasks, sorted by (hp, seed)."""
+    return per_task.groupby(level=["hp", "seed"], sort=True).mean()
 
 
 def early_scores(data: SuiteData, runs: pd.DataFrame, fraction: float) -> pd.Series:
@@ -265,6 +280,8 @@ def early_scores(data: SuiteData, runs: pd.DataFrame, fraction: float) -> pd.Ser
 def deep_estimate(data: SuiteData, claim: dict, defaults: dict, threshold: float | None) -> Estimate:
     if claim["statistic"] == "vs_random":
         return vs_random_estimate(data, claim, defaults)
+    if claim["statistic"] == "vs_start":
+        return vs_start_estimate(data, claim, defaults, threshold)
     samples = [run_values(data, claim, algo, threshold) for algo in claim["a"] + claim["b"]]
     empty = [algo for algo, s in zip(claim["a"] + claim["b"], samples) if s.size == 0]
     if empty:
@@ -309,6 +326,28 @@ def vs_random_estimate(data: SuiteData, claim: dict, defaults: dict) -> Estimate
     point, low, high = bootstrap([values], lambda s, axis=-1: np.mean(s, axis=axis) - reference, defaults)
     return Estimate(point, low, high, values.size,
                     f"best: {algo} ({selected_hp(data, algo, 'task')}); random policy {reference:.3g}")
+
+
+def vs_start_estimate(data: SuiteData, claim: dict, defaults: dict, fraction: float) -> Estimate:
+    """Sanity check "the best algorithm improves on its own start": per run of the best
+    algorithm's selected hp, its final score minus its early score (the curve over the first
+    `fraction` of the budget), each averaged over tasks; bootstrap of the mean over runs. It
+    exists because an untrained network is not a uniform policy: beating random (vs_random)
+    can happen with flat curves, improving on its own start cannot."""
+    algo = best_algorithm(data, claim["a"])
+    as_difference = {**claim, "statistic": "difference"}
+    final = task_values(data, as_difference, algo, None)
+    early = task_values(data, {**as_difference, "measure": "early_score"}, algo, fraction)
+    if not final.index.equals(early.index):  # pair by (hp, seed, task), never by row position
+        unpaired = final.index.symmetric_difference(early.index)
+        raise ValueError(f"{data.source / 'curves.csv'}: runs.csv and curves.csv disagree on the runs of {algo} "
+                         f"(claim {claim['id']}): unpaired (hp, seed, task) {list(unpaired)[:3]}")
+    final, early = run_means(final), run_means(early)
+    gains = (final - early).to_numpy(dtype=float)  # same sorted (hp, seed) index: aligned
+    point, low, high = bootstrap([gains], lambda s, axis=-1: np.mean(s, axis=axis), defaults)
+    return Estimate(point, low, high, gains.size,
+                    f"best: {algo} ({selected_hp(data, algo, 'task')}); early {early.mean():.3g} "
+                    f"-> final {final.mean():.3g} (early: the first {fraction:.3g} of the budget)")
 
 
 # ---- grid world (Sec. 4.1)

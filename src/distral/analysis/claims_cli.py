@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-SANITY = "vs_random"  # the statistic of the sanity checks: not claims of the paper
+SANITY = C.SANITY_STATISTICS  # the statistics of the sanity checks: not claims of the paper
 
 
 def sanity_checks_first(table: pd.DataFrame) -> pd.DataFrame:
@@ -135,7 +135,7 @@ def evaluate(claim: dict, suites: dict, grid: GridInputs, params: dict, profile:
         budget = deep_budget(data, claim, params, profile)
     est = estimate_at(threshold)
     verdict, reason = C.verdict(est, defaults["min_runs"])
-    kind = "sanity check" if claim["statistic"] == SANITY else "claim"
+    kind = "sanity check" if claim["statistic"] in SANITY else "claim"
     row = {"claim": claim["id"], "kind": kind, "verdict": verdict, "reason": reason, "section": claim["section"],
            "panel": claim["panel"], "suite": claim["suite"], "policy": claim.get("policy", "task"),
            "statistic": claim["statistic"], "measure": claim["measure"], "direction": claim["direction"],
@@ -167,13 +167,21 @@ def grid_budget(grid: GridInputs) -> dict:
 def deep_budget(data: C.SuiteData, claim: dict, params: dict, profile: str) -> dict:
     """What the verdict rests on: env frames per task, runs per algorithm, hp settings used."""
     runs = data.runs[data.runs["policy"] == claim.get("policy", "task")]
-    hps = 1 if claim["statistic"] in ("difference", SANITY) else runs["hp"].nunique()
+    hps = 1 if claim["statistic"] in ("difference", *SANITY) else runs["hp"].nunique()
     reached = int(runs["frames_reached"].min()) if len(runs) else 0
     return {"frames_per_task": reached or data.frames_per_task, "runs_per_algo": 0, "hp_settings": hps}
 
 
 def _num(x) -> str:
     return "" if x == "" or pd.isna(x) else f"{x:.3g}"
+
+
+def sanity_reference(r) -> str:
+    """What a sanity check's final score is compared with."""
+    if r.statistic == "vs_start":
+        return (f"its own early score (the mean of its curve over the first {_num(r.threshold)} of the budget, "
+                "curves.csv) averaged over tasks, paired by run")
+    return "the random policy's task-averaged score (random.csv)"
 
 
 def claims_markdown(table: pd.DataFrame, profile: str, defaults: dict) -> str:
@@ -184,15 +192,16 @@ def claims_markdown(table: pd.DataFrame, profile: str, defaults: dict) -> str:
              " · ".join(f"**{counts.get(v, 0)}** {MARK[v]}" for v in C.VERDICTS) + " (claims of the paper)", ""]
     if len(sanity):
         lines += ["**Sanity checks first** (not claims of the paper: does the best algorithm beat a uniform random "
-                  "policy on the same tasks?): " + " · ".join(f"`{r.claim}` {MARK[r.verdict]}"
-                                                            for r in sanity.itertuples(index=False)), ""]
+                  "policy on the same tasks (vs_random), and does it improve on its own early score (vs_start)? "
+                  "An untrained network is not a uniform policy, so beating random alone does not prove learning): "
+                  + " · ".join(f"`{r.claim}` {MARK[r.verdict]}" for r in sanity.itertuples(index=False)), ""]
     lines += [
         f"Effect > 0 supports the paper. {defaults['confidence']:.0%} seeded stratified bootstrap "
         f"interval over runs ({defaults['resamples']} resamples, seed {defaults['seed']}). Reproduced: "
         f"the interval is above 0; contradicted: below 0; otherwise, or with fewer than "
         f"{defaults['min_runs']} runs per algorithm, inconclusive at this budget. "
         "Threshold columns: the verdict with the claim's threshold halved / doubled. Each suite's rows "
-        "start with its sanity check (**bold**).", "",
+        "start with its sanity checks (**bold**).", "",
         "| verdict | claim | panel | effect [CI] | threshold (½ / 2×) | budget: frames/task, runs/algo, hps | note |",
         "|---|---|---|---|---|---|---|"]
     for r in table.itertuples(index=False):
@@ -207,8 +216,8 @@ def claims_markdown(table: pd.DataFrame, profile: str, defaults: dict) -> str:
         versus = f" vs {r.b} ({r.pairing or 'one'})" if r.b else ""
         if r.kind == "sanity check":
             lines.append(f"- `{r.claim}` (sanity check, {r.suite}): \"{r.sentence}\" — the best of {r.a} by mean "
-                         f"AUC (selection.csv), per run its final score averaged over tasks, minus the random "
-                         f"policy's task-averaged score (random.csv), expected {r.direction}.")
+                         f"AUC (selection.csv), per run its final score averaged over tasks, minus "
+                         f"{sanity_reference(r)}, expected {r.direction}.")
             continue
         lines.append(f"- `{r.claim}` (Sec. {r.section}, {r.panel}, {r.suite}, {r.policy} policy): "
                      f"\"{r.sentence}\" — {r.statistic} of {r.measure}, {r.a}{versus}, expected {r.direction}.")
