@@ -128,3 +128,24 @@ def test_random_policy_line_in_every_figure_and_its_row_in_table1(sweep, outputs
     assert table1.loc["random policy", "mazes_final"] == pytest.approx(mazes["score"].mean(), rel=1e-5)
     assert table1.loc["random policy", "mazes_random_episodes"] == 3
     assert "3 episodes per task" in (root / "paper_tables/smoke/table1.md").read_text()
+
+
+def test_a_curve_of_one_point_is_drawn_with_a_marker():
+    """A budget of one episode per env gives one curve point; a line alone would draw nothing."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from distral.analysis import figures
+
+    markers = {}
+    for n in (1, 3):
+        bands = pd.DataFrame({"algo": "A3C", "frames": [7200 * (k + 1) for k in range(n)],
+                              "mean": [1.0 + k for k in range(n)], "band": 0.1})
+        fig, ax = plt.subplots()
+        figures._curve_panel(ax, bands, {"A3C": "tab:blue"}, None)
+        markers[n] = ax.lines[0].get_marker()
+        plt.close(fig)
+    assert markers[1] == "o" and markers[3] in ("None", None, "")

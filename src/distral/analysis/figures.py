@@ -114,12 +114,18 @@ def _curve_panel(ax, bands: pd.DataFrame, colors: dict, untrained: float | None)
         line = bands[bands["algo"] == algo].sort_values("frames")
         if line.empty:
             continue
-        sns.lineplot(x=line["frames"], y=line["mean"], ax=ax, color=colors[algo], lw=1.8, label=algo, legend=False)
+        sns.lineplot(x=line["frames"], y=line["mean"], ax=ax, color=colors[algo], lw=1.8, label=algo, legend=False,
+                     **_lone_point(line))
         ax.fill_between(line["frames"], line["mean"] - line["band"], line["mean"] + line["band"],
                         color=colors[algo], alpha=0.15, lw=0)
     if untrained is not None and np.isfinite(untrained):
         ax.axhline(untrained, color=colors.get("A3C", "grey"), ls="--", lw=1.5, label=UNTRAINED)
     ax.set_xlabel("environment frames per task")
+
+
+def _lone_point(line) -> dict:
+    """A marker for a curve of one point (a budget of one episode per env): a line alone draws nothing."""
+    return {"marker": "o", "markersize": 5} if len(line) == 1 else {}
 
 
 def _rank_panel(ax, ranked: pd.DataFrame, colors: dict, untrained: float | None) -> None:
@@ -236,7 +242,8 @@ def suite_figure(tables: dict[str, pd.DataFrame], suite: str, number: int, polic
                     sns.lineplot(data=runs, x="frames", y="score", units="seed", estimator=None, ax=ax,
                                  color=colors[algo], lw=0.7, alpha=0.45, legend=False)
                     mean = runs.groupby("frames", sort=True)["score"].mean()
-                    sns.lineplot(x=mean.index, y=mean.to_numpy(), ax=ax, color=colors[algo], lw=2, legend=False)
+                    sns.lineplot(x=mean.index, y=mean.to_numpy(), ax=ax, color=colors[algo], lw=2, legend=False,
+                                 **_lone_point(mean))
                     records += [{"policy": policy, "task": task, "algo": algo, "hp": r.hp, "seed": r.seed,
                                  "status": status.get((r.algo, r.hp, r.seed), ""), "frames": r.frames,
                                  "score": r.score} for r in runs.itertuples(index=False)]
