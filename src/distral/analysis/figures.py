@@ -62,7 +62,7 @@ def score_label(normaliser: pd.DataFrame) -> str:
     if scaled.all():
         return "score (return / best A3C)"
     if scaled.any():
-        return "score (return / best A3C; raw on tasks without an A3C reference)"
+        return "score (return / best A3C;\nraw where no A3C reference)"
     return "average return"
 
 
