@@ -223,10 +223,17 @@ def test_one_failed_run_does_not_stop_the_others(clone, tmp_path):
     good, bad = (copy / "results" / "smoke" / "gridworld" / algo / "appB1" / "0" for algo in params["gridworld"]["algorithms"])
     shutil.rmtree(good)
     shutil.rmtree(bad)
-    bad.write_text("a file where the run's directory belongs: the run cannot write its logs")
+    # The bad run fails when it runs: its log file's path is a directory, so its shell cannot
+    # write the log. (A file where the run's output directory belongs made Snakemake itself
+    # crash while preparing that job, which stopped every job not yet started: not a failed run.)
+    log = copy / "logs" / "smoke" / "gridworld" / bad.parts[-3] / "0.log"
+    log.unlink(missing_ok=True)
+    log.mkdir(parents=True)
+    (log / "blocker").write_text("a directory where the run's log belongs")
     out = run(snakemake("--cores", "1", "figures", *SMOKE), copy, ok=False)
-    assert out.returncode != 0
+    assert out.returncode != 0 and "Error in rule train_gridworld" in output(out)
     assert (good / "evals.csv").is_file() and (good / "meta.json").is_file()
+    assert not (bad / "meta.json").exists()
 
 
 def test_a_code_change_reruns_what_it_affects(clone, tmp_path):
