@@ -8,10 +8,10 @@ epsilon to epsilon/6 over the run's budget (App. B.2).
 
 Crash safety. Every `checkpoint_interval_updates` updates the whole state is written
 atomically: parameters, optimiser, sampling generator, LSTM states, the log rows and,
-for each environment, the seed of its current episode and the actions taken since;
-on restart each environment is rebuilt, reset with that seed and the actions are
-replayed (the suites are deterministic given the reset seed; a checksum of the
-observations verifies it). A run killed at any moment therefore ends with exactly the
+for each environment, the number of its current episode and the actions taken since;
+on restart each environment is rebuilt, reset to that episode of its seed
+(`reset(seed=..., options={"episode": e})`) and the actions are replayed (an episode of
+the suites is a function of its seed and number; a checksum of the observations verifies it). A run killed at any moment therefore ends with exactly the
 numbers of an uninterrupted run on CPU. A non-finite loss or gradient stops the run
 before the bad step: it is recorded as diverged with its last good numbers.
 """
