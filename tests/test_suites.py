@@ -23,11 +23,10 @@ FAST = {"episode_frames": 400, "maps_per_wad": 2}
 pytestmark = pytest.mark.usefixtures("fresh_wad_cache")
 
 
-def rollout(env, seed: int, n: int, action_seed: int = 0):
-    """Frames and rewards of `n` random steps after reset(seed)."""
+def play(env, n: int, action_seed: int):
+    """Frames and rewards of up to `n` random steps from the current state."""
     actions = np.random.default_rng(action_seed).integers(len(ACTION_NAMES), size=n)
-    obs, _ = env.reset(seed=seed)
-    frames, rewards = [obs], []
+    frames, rewards = [], []
     for a in actions:
         obs, r, terminated, truncated, _ = env.step(int(a))
         frames.append(obs)
@@ -35,6 +34,13 @@ def rollout(env, seed: int, n: int, action_seed: int = 0):
         if terminated or truncated:
             break
     return np.stack(frames), np.array(rewards)
+
+
+def rollout(env, seed: int, n: int, action_seed: int = 0):
+    """Frames (the reset's first) and rewards of `n` random steps after reset(seed)."""
+    obs, _ = env.reset(seed=seed)
+    frames, rewards = play(env, n, action_seed)
+    return np.concatenate([obs[None], frames]), rewards
 
 
 def test_every_suite_registered_for_both_backends():
@@ -72,19 +78,6 @@ def test_same_seed_same_frames_and_rewards(suite_name, task):
     assert not np.array_equal(frames_a, frames_c)
     for env in (env_a, env_b):
         env.close()
-
-
-def play(env, n: int, action_seed: int):
-    """Frames and rewards of up to `n` random steps from the current state."""
-    actions = np.random.default_rng(action_seed).integers(len(ACTION_NAMES), size=n)
-    frames, rewards = [], []
-    for a in actions:
-        obs, r, terminated, truncated, _ = env.step(int(a))
-        frames.append(obs)
-        rewards.append(r)
-        if terminated or truncated:
-            break
-    return np.stack(frames), np.array(rewards)
 
 
 def episode_two(suite_name: str, task: str, maps_per_wad: int = 2):
