@@ -101,7 +101,7 @@ def test_no_positive_a3c_reference_keeps_raw_returns_and_says_so(tmp_path):
     norm = out["normaliser"].set_index("task")
     assert norm.loc["t0", "divisor"] == 1.0 and norm.loc["t0", "method"].startswith("raw")
     assert norm.loc["t1", "divisor"] == 2.0
-    assert figures.score_label(out["normaliser"]).startswith("score (return / best A3C; raw")
+    assert figures.score_label(out["normaliser"]) == "score (return / best A3C;\nraw where no A3C reference)"
 
 
 def test_selection_takes_the_hp_with_the_best_mean_auc_over_tasks_and_runs(tmp_path):
