@@ -1,17 +1,16 @@
 """End to end, as a newcomer runs it: the README's smoke command in a fresh copy of the
 repository runs the whole sweep (the grid world and the 21 deep runs) and every figure
-and table. Then: every run completed, a second run has nothing to do, regenerated figures
-are byte-identical, a code change reruns what it affects, the report holds every figure
-and table, one failed run does not stop the others, DVC shares the results (push, then
-pull in a fresh clone: nothing left to train), and a kill -9 of the README's command in
-the middle of training, then the same command again, resumes and finishes with the same
-figures and tables (bytes) as the uninterrupted run.
+and table. Then: every run completed, a second run has nothing to do, a code change reruns
+what it affects, the report holds every figure and table, one failed run does not stop the
+others, DVC shares the results (push, then pull in a fresh clone: nothing left to train,
+and every figure and table regenerated there is byte-identical), and a kill -9 of the
+README's command in the middle of training, then the same command again, resumes and
+finishes with the same figures and tables (bytes) as the uninterrupted run.
 
 One module-scoped fixture runs the sweep once (the CI's most expensive step); the tests
 that change files work on copies of it.
 """
 
-import hashlib
 import json
 import os
 import re
@@ -29,8 +28,8 @@ import yaml
 from distral.config import load_params
 from distral.sweep import deep_runs
 
-ROOT = Path(__file__).resolve().parents[1]
-SMOKE = ("--config", "profile=smoke")
+from pipeline_helpers import ROOT, SMOKE, digests, env_for, fresh_copy, output, planned_jobs, run, snakemake
+
 FIGS = [f"fig3_{p}.{e}" for p in ("left", "centre", "right") for e in ("png", "pdf", "csv")]
 SUITE_FIGURES = {"mazes": "fig5", "navigation": "fig6", "laser-tag": "fig7"}
 ANALYSIS_RULES = ["aggregate_gridworld", "figure3", "suite_gallery", "aggregate_deep", "figure4",
@@ -51,60 +50,10 @@ def expected_outputs(profile: str) -> list[str]:
             + suites + metrics + [f"figures/{profile}/suites/{s}.png" for s in SUITE_FIGURES])
 
 
-def project_files() -> list[str]:
-    """Tracked and untracked-but-not-ignored files: what a fresh clone would hold."""
-    out = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT,
-                         capture_output=True, text=True, check=True)
-    return [f for f in out.stdout.splitlines() if (ROOT / f).is_file()]
-
-
-def fresh_copy(dest: Path) -> Path:
-    for rel in project_files():
-        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / rel, dest / rel)
-    return dest
-
-
-def env_for(cwd: Path) -> dict:
-    return dict(os.environ, PYTHONPATH=str(cwd / "src"),
-                PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-
-
-def run(cmd: list[str], cwd: Path, ok: bool = True) -> subprocess.CompletedProcess:
-    out = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env_for(cwd))
-    if ok:
-        assert out.returncode == 0, f"{' '.join(cmd)} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}"
-    return out
-
-
-def snakemake(*args: str) -> list[str]:
-    return [sys.executable, "-m", "snakemake", *args]
-
-
-def digests(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def output(done: subprocess.CompletedProcess) -> str:
-    return done.stdout + done.stderr
-
-
-def planned_jobs(dry_run_output: str) -> dict[str, int]:
-    """The job counts per rule of a dry run's summary table (none if nothing is to be done)."""
-    if "Job stats:" not in dry_run_output:
-        assert "Nothing to be done" in dry_run_output, dry_run_output[-2000:]
-        return {}
-    table = dry_run_output.split("Job stats:")[1].split("\n\n")[0]
-    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M) if m[1] != "total"}
-
-
 @pytest.fixture(scope="module")
-def clone(tmp_path_factory) -> Path:
-    """A fresh copy of the project with the README's smoke command run once."""
-    dest = fresh_copy(tmp_path_factory.mktemp("clone"))
-    run(snakemake("--cores", "2", "figures", *SMOKE), dest)
-    return dest
+def clone(smoke_clone) -> Path:
+    """The project with the README's smoke command run once (tests/conftest.py)."""
+    return smoke_clone
 
 
 def run_dir(root: Path, r) -> Path:
@@ -196,14 +145,6 @@ def test_second_run_has_nothing_to_do(clone):
     assert "Nothing to be done" in out.stdout + out.stderr
 
 
-def test_regenerated_figures_and_tables_are_byte_identical(clone):
-    before = digests(clone / "figures" / "smoke"), digests(clone / "paper_tables" / "smoke")
-    shutil.rmtree(clone / "figures" / "smoke")
-    out = run(snakemake("--cores", "2", "figures", "--forcerun", *ANALYSIS_RULES, *SMOKE), clone)
-    assert "train_deep" not in out.stdout + out.stderr
-    assert (digests(clone / "figures" / "smoke"), digests(clone / "paper_tables" / "smoke")) == before
-
-
 def test_report_holds_every_figure_and_table_with_a_caption(clone):
     run(snakemake("figures", "--report", "report.html", *SMOKE), clone)
     html = (clone / "report.html").read_text()
@@ -262,9 +203,10 @@ def test_paper_profile_lists_756_training_runs_plus_the_grid_world(tmp_path):
     assert jobs["train_gridworld"] == gridworld
 
 
-def test_dvc_push_then_pull_in_a_fresh_clone_leaves_nothing_to_train(clone, tmp_path):
-    """A lab trains and pushes; a colleague clones, pulls and regenerates the figures
-    without training. DVC also drives the pipeline (`dvc repro`) and shows its metrics
+def test_dvc_push_then_pull_in_a_fresh_clone_regenerates_the_same_bytes_without_training(clone, tmp_path):
+    """A lab trains and pushes; a colleague clones, pulls and regenerates every figure and
+    table from the pulled logs (every analysis job forced to run), without training, byte
+    for byte the lab's. DVC also drives the pipeline (`dvc repro`) and shows its metrics
     and plots."""
     lab = tmp_path / "lab"
     shutil.copytree(clone, lab, symlinks=True, ignore=shutil.ignore_patterns(".snakemake", "report.html"))
@@ -295,6 +237,8 @@ def test_dvc_push_then_pull_in_a_fresh_clone_leaves_nothing_to_train(clone, tmp_
     run(dvc + ["pull"], colleague)
     jobs = planned_jobs(output(run(snakemake("-n", "figures"), colleague)))
     assert "train_deep" not in jobs and "train_gridworld" not in jobs, jobs
-    run(snakemake("--cores", "2", "figures"), colleague)
+    shutil.rmtree(colleague / "figures" / "smoke")
+    regenerated = output(run(snakemake("--cores", "2", "figures", "--forcerun", *ANALYSIS_RULES), colleague))
+    assert "train_deep" not in regenerated and "train_gridworld" not in regenerated
     assert digests(colleague / "figures" / "smoke") == digests(lab / "figures" / "smoke")
     assert digests(colleague / "paper_tables" / "smoke") == digests(lab / "paper_tables" / "smoke")

@@ -77,7 +77,7 @@ def test_divergence_is_recorded_with_last_good_numbers(tmp_path):
 def _params_file(tmp_path: Path) -> Path:
     params = yaml.safe_load(PARAMS.read_text())
     params["profiles"]["smoke"]["deep"].update(
-        frames_per_task=9600, envs_per_task=4, resolution=20, eval_interval_frames=1920,
+        frames_per_task=4800, envs_per_task=4, resolution=20, eval_interval_frames=1920,
         eval_episodes=2, checkpoint_interval_updates=2)
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump(params, sort_keys=False))
@@ -189,7 +189,7 @@ def test_cli_runs_and_logs_plain_lines(tmp_path, capsys):
                      "--profile", "smoke", "--params", str(params), "--root", str(tmp_path), "--progress", "off"])
     assert code == 0
     out = capsys.readouterr().out
-    assert "frames 9600/9600 per task" in out and "completed:" in out
+    assert "frames 4800/4800 per task" in out and "completed:" in out
     run = tmp_path / paths.run_dir("smoke", "toy", "A3C_multitask", HP, 0)
     assert (run / "episodes.csv").exists() and (run / "meta.json").exists()
 

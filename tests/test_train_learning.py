@@ -26,7 +26,11 @@ from deep_helpers import quarters, run_toy
 
 ALGOS = ["A3C", "A3C_multitask", "A3C_2col", "KL_1col", "KL+ent_1col", "KL_2col", "KL+ent_2col"]
 WITH_PI0 = ["A3C_multitask", "KL_1col", "KL+ent_1col", "KL_2col", "KL+ent_2col"]
-SEEDS = [0, 1, 2]
+# Two seeds (three until the CI ran over its time budget): on seeds 0-1 the closest checks
+# were A3C_multitask's last quarter 0.58 / 0.60 and KL+ent_2col's pi_0 gain 0.18 / 0.30; the
+# third seed (0.83; 0.38) decided none. A control only has to show that its check fails: one seed.
+SEEDS = [0, 1]
+CONTROL_SEEDS = [0]
 FRAMES = 32000  # env frames per task: 8,000 agent steps per task, 100 updates of 4 envs x 20 steps
 MIN_LAST_QUARTER = 0.5  # task policies: mean over seeds of the last quarter's mean return
 MIN_SEED_LAST_QUARTER = 0.3  # ... and in every seed
@@ -40,23 +44,31 @@ CONTROLS = {FROZEN: ("A3C", {"learning_rate": 1e-12}), OLD_OPTIMISER: ("KL_1col"
 @pytest.fixture(scope="module")
 def learning_runs(tmp_path_factory):
     out = tmp_path_factory.mktemp("learning")
-    jobs = [(a, s, FRAMES, None, str(out)) for a in ALGOS for s in SEEDS]
-    jobs += [(algo, s, FRAMES, change, str(out / name)) for name, (algo, change) in CONTROLS.items() for s in SEEDS]
+    keys = [(a, s) for a in ALGOS for s in SEEDS] + [(name, s) for name in CONTROLS for s in CONTROL_SEEDS]
+
+    def job(name, seed):
+        algo, change = CONTROLS.get(name, (name, None))
+        return algo, seed, FRAMES, change, str(out / name if name in CONTROLS else out)
+
+    jobs = [job(name, seed) for name, seed in keys]
     with mp.get_context("spawn").Pool(2) as pool:
         results = pool.map(run_toy, jobs, chunksize=1)
-    names = ALGOS + list(CONTROLS)
-    return {(names[k // len(SEEDS)], SEEDS[k % len(SEEDS)]): r for k, r in enumerate(results)}
+    return dict(zip(keys, results))
+
+
+def seeds_of(algo):
+    return CONTROL_SEEDS if algo in CONTROLS else SEEDS
 
 
 def last_quarters(runs, algo):
-    q = np.array([quarters(runs[(algo, s)][0])[3] for s in SEEDS])
+    q = np.array([quarters(runs[(algo, s)][0])[3] for s in seeds_of(algo)])
     print(algo, "last-quarter mean return per seed", np.round(q, 3))
     return q
 
 
 def pi0_gains(runs, algo):
     gains = []
-    for s in SEEDS:
+    for s in seeds_of(algo):
         ep = pd.read_csv(StringIO(runs[(algo, s)][0]))
         evals = ep[ep.policy == "distilled"].groupby("frames").episode_return.mean()
         gains.append(evals.iloc[-2:].mean() - evals.iloc[0])
@@ -108,7 +120,7 @@ KL_FALL = 0.1
 
 def test_kl_check_fails_with_the_old_optimiser(learning_runs):
     """With pi_0 frozen (issue 10's bug) KL(pi_i||pi_0) never falls from its peak: the check fails."""
-    for s in SEEDS:
+    for s in CONTROL_SEEDS:
         diag = pd.read_csv(StringIO(learning_runs[(OLD_OPTIMISER, s)][1]))
         kl = diag[diag.metric == "kl_pi_i_pi_0"].groupby("frames").value.mean().to_numpy()
         assert not kl_fell(kl), f"old optimiser seed {s}: {kl}"
