@@ -23,6 +23,14 @@ fi
 
 host=$(hostname -s)
 mem=$(awk '/MemTotal/ {print int($2 / 1024 * 0.9)}' /proc/meminfo)
+# slurm_down.sh puts back the machine's own slurm.conf, or removes ours: a slurm.conf left
+# naming a stopped controller makes every later `scontrol` wait 9 s, and the Snakemake SLURM
+# plugin calls it whenever Snakemake starts (measured: `import snakemake.cli` 11.4 s vs 2.8 s).
+if [ -f /etc/slurm/slurm.conf ]; then
+  [ -f "$state/slurm.conf.before" ] || cp -p /etc/slurm/slurm.conf "$state/slurm.conf.before"
+else
+  touch "$state/no-slurm.conf-before"
+fi
 cat > /etc/slurm/slurm.conf <<CONF
 ClusterName=distral
 SlurmctldHost=${host}(127.0.0.1)
