@@ -7,8 +7,9 @@ and every figure and table regenerated there is byte-identical), and a kill -9 o
 README's command in the middle of training, then the same command again, resumes and
 finishes with the same figures and tables (bytes) as the uninterrupted run.
 
-One module-scoped fixture runs the sweep once (the CI's most expensive step); the tests
-that change files work on copies of it.
+One session fixture (`smoke_clone`, tests/conftest.py) runs the sweep once (the CI's most
+expensive step, shared with tests/test_slurm.py); the tests that change files work on
+copies of it.
 """
 
 import json
