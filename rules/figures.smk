@@ -78,7 +78,6 @@ rule suite_gallery:
     """3D task suites (Table 2 companion): a first-person frame and a top-down map of every
     task, the task table, and a frame strip + GIF of the scripted agent."""
     input:
-        "params.yaml",
         code=lambda w: command_code("suite-gallery"),
     output:
         expand(
@@ -97,5 +96,8 @@ rule suite_gallery:
         "logs/{profile}/suite_gallery.log",
     conda:
         "../envs/distral.yaml"
+    params:
+        # the suites' definitions only: editing another key of params.yaml keeps the pictures
+        resolved=lambda w: params_json(w.profile, ["suites"]),
     shell:
         "$DISTRAL_PYTHON -m distral suite-gallery --profile {wildcards.profile} > {log} 2>&1"
