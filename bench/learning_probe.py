@@ -52,10 +52,10 @@ def main() -> None:
     episodes = pd.read_csv(run_dir / "episodes.csv")
     task = episodes[episodes.policy == "task"].sort_values("frames", kind="stable")
     print(f"{name}: {time.time() - start:.0f} s")
+    per_task = []
     for t, rows in task.groupby("task", sort=False):
-        q = quarters(rows.episode_return)
-        print(f"  {t:20s} episodes {len(rows):4d}  return by quarter " + " ".join(f"{x:6.2f}" for x in q))
-    per_task = [quarters(rows.episode_return) for _, rows in task.groupby("task", sort=False)]
+        per_task.append(quarters(rows.episode_return))
+        print(f"  {t:20s} episodes {len(rows):4d}  return by quarter " + " ".join(f"{x:6.2f}" for x in per_task[-1]))
     first, last = (sum(q[k] for q in per_task) / len(per_task) for k in (0, 3))
     print(f"  mean over tasks: first quarter {first:.2f} -> last quarter {last:.2f} ({last - first:+.2f})")
 

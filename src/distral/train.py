@@ -11,8 +11,9 @@ atomically: parameters, optimiser, sampling generator, LSTM states, the log rows
 for each environment, the number of its current episode and the actions taken since;
 on restart each environment is rebuilt, reset to that episode of its seed
 (`reset(seed=..., options={"episode": e})`) and the actions are replayed (an episode of
-the suites is a function of its seed and number; a checksum of the observations verifies it). A run killed at any moment therefore ends with exactly the
-numbers of an uninterrupted run on CPU. A non-finite loss or gradient stops the run
+the suites is a function of its seed and number; a checksum of the observations
+verifies it). A run killed at any moment therefore ends with exactly the numbers of an
+uninterrupted run on CPU. A non-finite loss or gradient stops the run
 before the bad step: it is recorded as diverged with its last good numbers.
 """
 
