@@ -7,7 +7,17 @@ import numpy as np
 import pytest
 
 from distral.config import load_params
-from distral.tabular import distill, run_gridworld, soft_policy, soft_q_update, soft_value
+from distral.tabular import (
+    Tables,
+    distill,
+    policy_weights,
+    run_gridworld,
+    sample_weights,
+    soft_policy,
+    soft_q_update,
+    soft_value,
+    value_of_row,
+)
 
 
 def slow_soft_value(q, prior, alpha, beta):
@@ -94,6 +104,39 @@ def test_alpha_zero_ignores_the_prior():
     assert soft_value(q, np.log(p1), 0.0, 5.0) == pytest.approx(soft_value(q, np.log(p2), 0.0, 5.0))
     np.testing.assert_allclose(soft_policy(q, np.log(p1), 0.0, 5.0), soft_policy(q, np.log(p2), 0.0, 5.0))
     assert soft_value(q, np.log(p1), 0.0, 5.0) == pytest.approx(math.log(np.exp(5 * q).sum()) / 5)
+
+
+def test_the_loops_list_rows_match_the_array_equations():
+    """The learning loop's float rows (policy_weights, value_of_row, sample_weights) are
+    eqs (2) and (4) as `soft_value` / `soft_policy` compute them on arrays."""
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        q = rng.normal(scale=3, size=5)
+        log_prior = np.log(rng.dirichlet(np.ones(5)))
+        alpha, beta = rng.uniform(0, 1), rng.uniform(0.1, 10)
+        weights = policy_weights(q.tolist(), log_prior.tolist(), alpha, beta)
+        probs = soft_policy(q, log_prior, alpha, beta)
+        np.testing.assert_allclose(np.array(weights) / sum(weights), probs, rtol=1e-12)
+        assert value_of_row(q.tolist(), log_prior.tolist(), alpha, beta) == pytest.approx(
+            soft_value(q, log_prior, alpha, beta), rel=1e-12, abs=1e-12)
+        u = rng.random()
+        assert sample_weights(weights, u) == int(np.searchsorted(np.cumsum(probs), u, side="right"))
+
+
+def test_sample_weights_is_the_inverse_cdf():
+    assert [sample_weights([1.0, 2.0, 1.0], u) for u in (0.0, 0.24, 0.25, 0.74, 0.75, 0.999)] == [0, 0, 1, 1, 2, 2]
+    assert sample_weights([0.0, 0.0, 1.0], 0.0) == 2  # zero-weight actions are never drawn
+
+
+def test_tables_distil_the_visited_rows_as_eq5():
+    tables = Tables(n_tasks=1, n_states=3, pseudocount=1.0)
+    for s, a in [(0, 0), (0, 0), (0, 0), (0, 2), (2, 4)]:
+        tables.visit(s, a)
+    tables.distill()
+    _, counts, log_pi0 = tables.arrays()
+    np.testing.assert_allclose(np.exp(log_pi0), distill(counts, 1.0), rtol=1e-15)
+    np.testing.assert_allclose(np.exp(log_pi0[0]), [4 / 9, 1 / 9, 2 / 9, 1 / 9, 1 / 9])
+    np.testing.assert_allclose(np.exp(log_pi0[1]), [0.2] * 5)  # never visited: uniform
 
 
 def test_distilled_policy_is_normalised_counts_plus_pseudocount():
