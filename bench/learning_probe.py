@@ -35,6 +35,7 @@ def main() -> None:
     parser.add_argument("--resolution", type=int, default=42)
     parser.add_argument("--episode-frames", type=int, default=None)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
     parser.add_argument("--out", default="/tmp/learning_probe")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -42,10 +43,12 @@ def main() -> None:
     config = copy.deepcopy(resolve_run(params, suite=args.suite, algo=args.algo, hp=args.hp, seed=args.seed,
                                        profile="default"))
     config["budget"].update(frames_per_task=args.frames, envs_per_task=args.envs, resolution=args.resolution,
-                            eval_interval_frames=args.frames, checkpoint_interval_updates=10)
+                            eval_interval_frames=args.frames, checkpoint_interval_updates=10,
+                            precision=args.precision)
     if args.episode_frames:
         config["budget"]["episode_frames"] = args.episode_frames
-    name = f"{args.suite}_{args.algo}_{args.hp}_s{args.seed}_f{args.frames}_e{args.envs}_r{args.resolution}"
+    name = (f"{args.suite}_{args.algo}_{args.hp}_s{args.seed}_f{args.frames}_e{args.envs}_r{args.resolution}"
+            f"_{args.precision}")
     run_dir = Path(args.out) / name
     start = time.time()
     Trainer(config, run_dir).run(log=lambda m: print(m, flush=True))
