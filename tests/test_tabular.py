@@ -134,7 +134,7 @@ def test_tables_distil_the_visited_rows_as_eq5():
         tables.visit(s, a)
     tables.distill()
     _, counts, log_pi0 = tables.arrays()
-    np.testing.assert_allclose(np.exp(log_pi0), distill(counts, 1.0), rtol=1e-15)
+    np.testing.assert_allclose(np.exp(log_pi0), distill(counts, 1.0), rtol=1e-12)
     np.testing.assert_allclose(np.exp(log_pi0[0]), [4 / 9, 1 / 9, 2 / 9, 1 / 9, 1 / 9])
     np.testing.assert_allclose(np.exp(log_pi0[1]), [0.2] * 5)  # never visited: uniform
 
