@@ -6,6 +6,8 @@ one subprocess per configuration, prints env frames/s (all tasks together, actio
 included) of:
   new     the loop as trained: distral.actors.rollout (env worker threads, halves overlapped,
           one batched network call for all tasks) + Trainer.learn;
+  new_1t  the same loop learning on the acting threads only (before this loop used all the
+          run's cores for learning): what the learner's extra threads add;
   old     main's loop before issue 9 (commit 60f87a3), copied below: per task and per step a
           network call on B envs and the envs stepped one by one in the main thread, + learn;
   envs    the environments alone on the same worker threads, random actions, no network;
@@ -23,8 +25,10 @@ The four measurements alternate for `--rounds` rounds; the table shows medians.
     .venv/bin/python bench/bench_loop.py --algos A3C --resolutions 84 --precisions bf16 --rounds 5
     .venv/bin/python bench/bench_loop.py --train-memory        # peak memory of a default-profile-sized run
 
-Options: --suite (mazes), --tasks (8), --envs (16), --threads (torch threads, default 2),
---workers (env threads, default 4 per thread), --updates (updates per round, default 2).
+Options: --suite (mazes), --tasks (8), --envs (16), --threads (torch threads while acting,
+default 1: what a run given 2 cores uses), --learn-threads (torch threads while learning,
+default 2x --threads), --workers (env threads, default 4 per thread), --updates (updates per
+round, default 2).
 The numbers depend on the machine's load: `uptime` is printed first.
 """
 
@@ -36,6 +40,7 @@ import statistics
 import subprocess
 import sys
 import threading
+from contextlib import contextmanager
 import time
 from pathlib import Path
 
@@ -109,6 +114,15 @@ def old_rollout(trainer) -> list[dict]:
     return batches
 
 
+@contextmanager
+def _learning_on(trainer, threads):
+    saved, trainer.learn_threads = trainer.learn_threads, threads
+    try:
+        yield
+    finally:
+        trainer.learn_threads = saved
+
+
 # --------------------------------------------------------------------------- one configuration
 def one(args) -> dict:
     import numpy as np
@@ -125,7 +139,7 @@ def one(args) -> dict:
                             checkpoint_interval_updates=10**9, precision=args.precision)
     config["suite_options"].update(resolution=[args.resolution, args.resolution])
     config["suite_options"]["tasks"] = config["suite_options"]["tasks"][:args.tasks]
-    trainer = Trainer(config, Path("/tmp/bench_loop_unused"), workers=args.workers)
+    trainer = Trainer(config, Path("/tmp/bench_loop_unused"), workers=args.workers, learn_threads=args.learn_threads)
     envs, n, T, B, repeat = trainer.envs, trainer.n, trainer.T, trainer.B, trainer.action_repeat
     frames_per_update = n * T * B * repeat
     rng = np.random.default_rng(0)
@@ -133,8 +147,13 @@ def one(args) -> dict:
     def new_loop():
         trainer.learn(trainer.rollout())
 
-    def old_loop():
-        trainer.learn(old_rollout(trainer))
+    def old_loop():  # main before issue 9 learned on the acting threads too
+        with _learning_on(trainer, None):
+            trainer.learn(old_rollout(trainer))
+
+    def new_loop_acting_threads():  # this loop with learning on the acting threads: what the extra cores add
+        with _learning_on(trainer, None):
+            trainer.learn(trainer.rollout())
 
     def envs_alone():
         for _ in range(T):
@@ -171,7 +190,8 @@ def one(args) -> dict:
                     "state": trainer.states[i]} for i in range(n)]
         trainer.learn(batches)
 
-    measures = {"new": new_loop, "old": old_loop, "envs": envs_alone, "net": network_alone}
+    measures = {"new": new_loop, "new_1t": new_loop_acting_threads, "old": old_loop, "envs": envs_alone,
+                "net": network_alone}
     for fn in measures.values():  # warm up (first allocation, first rollout)
         fn()
     rates: dict[str, list[float]] = {k: [] for k in measures}
@@ -225,6 +245,8 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=8)
     parser.add_argument("--envs", type=int, default=16)
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1, what `--threads 2` gives a run)")
+    parser.add_argument("--learn-threads", type=int, default=None,
+                        help="torch threads while learning (default 2x --threads: all the cores of such a run)")
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--rounds", type=int, default=None, help="rounds (default 3; 2 with --quick)")
     parser.add_argument("--updates", type=int, default=None, help="updates per round (default 2; 1 with --quick)")
@@ -242,12 +264,14 @@ def main() -> None:
         return
     if args.quick:
         args.algos, args.resolutions, args.precisions = "A3C", "42", "fp32"
+    args.learn_threads = args.learn_threads or 2 * args.threads
     args.rounds = args.rounds or (2 if args.quick else 3)
     args.updates = args.updates or (1 if args.quick else 2)
-    print(f"{args.suite}, {args.tasks} tasks x {args.envs} envs, torch threads {args.threads}, "
+    print(f"{args.suite}, {args.tasks} tasks x {args.envs} envs, torch threads {args.threads} "
+          f"({args.learn_threads} while learning), "
           f"median of {args.rounds} rounds of {args.updates} updates; env frames/s over all tasks", flush=True)
-    header = ("| algo | res | precision | new loop | old loop | new/old | envs alone | net alone | bound | new/bound "
-              "| new/min(envs, net) | peak GiB |")
+    header = ("| algo | res | precision | new loop | learning on acting threads | old loop | new/old | envs alone "
+              "| net alone | bound | new/bound | new/min(envs, net) | peak GiB |")
     print(header)
     print("|---" * (header.count("|") - 1) + "|")
     for algo in args.algos.split(","):
@@ -255,13 +279,13 @@ def main() -> None:
             for resolution in map(int, args.resolutions.split(",")):
                 spec = {"suite": args.suite, "algo": algo, "resolution": resolution, "precision": precision,
                         "tasks": args.tasks, "envs": args.envs, "threads": args.threads, "workers": args.workers,
-                        "rounds": args.rounds, "updates": args.updates}
+                        "learn_threads": args.learn_threads, "rounds": args.rounds, "updates": args.updates}
                 out, peak = run_with_peak([sys.executable, __file__, "--one", json.dumps(spec)], cwd=ROOT)
                 if out.returncode != 0:
                     print(f"| {algo} | {resolution} | {precision} | failed: {out.stderr.strip()[-300:]} |", flush=True)
                     continue
                 r = json.loads(out.stdout.strip().splitlines()[-1])
-                print(f"| {algo} | {resolution} | {precision} | {r['new']:,.0f} | {r['old']:,.0f} | "
+                print(f"| {algo} | {resolution} | {precision} | {r['new']:,.0f} | {r['new_1t']:,.0f} | {r['old']:,.0f} | "
                       f"{r['new'] / r['old']:.2f} | {r['envs']:,.0f} | {r['net']:,.0f} | {r['bound']:,.0f} | "
                       f"{r['ratio']:.2f} | {r['new'] / min(r['envs'], r['net']):.2f} | {peak / 2**30:.2f} |", flush=True)
                 print(f"<!-- rounds {json.dumps({k: [round(x) for x in v] for k, v in r['rounds'].items()})} "

@@ -101,3 +101,46 @@ def test_cli_rejects_negative_workers(tmp_path, capsys):
     code = cli.main(["train", "--suite", "toy", "--algo", "A3C", "--hp", "ent3e-3_lr8e-4", "--seed", "0",
                      "--profile", "smoke", "--params", str(PARAMS), "--root", str(tmp_path), "--workers", "-1"])
     assert code == 2 and "--workers must be >= 0" in capsys.readouterr().err
+
+
+def test_torch_threads_are_restored_after_the_block_even_on_error():
+    from distral.actors import torch_threads
+
+    before = torch.get_num_threads()
+    with torch_threads(before + 1):
+        assert torch.get_num_threads() == before + 1
+    assert torch.get_num_threads() == before
+    with pytest.raises(RuntimeError), torch_threads(before + 1):
+        raise RuntimeError("inside")
+    assert torch.get_num_threads() == before
+    with torch_threads(None):
+        assert torch.get_num_threads() == before
+
+
+def test_learning_on_two_threads_repeats_exactly_and_acting_keeps_its_threads(tmp_path, monkeypatch):
+    """learn_threads=2 (a run given 2 cores): the same numbers twice; acting stays on its own threads."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    seen = []
+    original = Trainer._learn
+
+    def spy(self, batches, lr):
+        seen.append(torch.get_num_threads())
+        return original(self, batches, lr)
+
+    monkeypatch.setattr(Trainer, "_learn", spy)
+    config = toy_config("KL+ent_2col", 0, 1600)
+    texts = []
+    try:
+        for name in ("a", "b"):
+            trainer = Trainer(config, tmp_path / name, workers=2, learn_threads=2)
+            assert trainer.run(log=lambda m: None)["status"] == "completed"
+            texts.append((tmp_path / name / "episodes.csv").read_text())
+            assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(previous)
+    assert texts[0] == texts[1] and texts[0].count("\n") > 5
+    assert set(seen) == {2}
+    import json
+
+    assert json.loads((tmp_path / "a" / "meta.json").read_text())["learn_threads"] == 2

@@ -24,6 +24,7 @@ worker threads (0 = step in the main thread), which tests/test_actors.py checks.
 from __future__ import annotations
 
 import zlib
+from contextlib import contextmanager
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -59,6 +60,23 @@ def split_threads(cores: int) -> tuple[int, int]:
     if cores < 1:
         raise ValueError(f"threads must be >= 1, got {cores}")
     return max(1, cores // 2), default_workers(cores)
+
+
+@contextmanager
+def torch_threads(n: int | None):
+    """Run the block with `n` torch threads (None: as they are), then restore the previous number.
+
+    Learning uses every core the run is given: the engines wait for the next rollout's
+    actions meanwhile, so the cores that step them while acting are free (docs/deep.md).
+    """
+    before = torch.get_num_threads()
+    if n is not None and n != before:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != before:
+            torch.set_num_threads(before)
 
 
 def sample(logits: torch.Tensor, generator: torch.Generator) -> np.ndarray:

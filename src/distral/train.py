@@ -85,8 +85,10 @@ def _action_repeat(env, suite, default: int) -> int:
 
 # --------------------------------------------------------------------------- the run
 class Trainer:
-    def __init__(self, config: Mapping[str, Any], run_dir: Path, device: str = "cpu", workers: int | None = None):
+    def __init__(self, config: Mapping[str, Any], run_dir: Path, device: str = "cpu", workers: int | None = None,
+                 learn_threads: int | None = None):
         self.config, self.run_dir, self.device = dict(config), Path(run_dir), torch.device(device)
+        self.learn_threads = learn_threads  # torch threads while learning (None: as while acting)
         budget, deep = config["budget"], config["deep"]
         self.algo: Algorithm = algorithm(config["algo"], {config["algo"]: config["algorithm"]})
         seeding.seed_everything(config["seed"])
@@ -178,6 +180,10 @@ class Trainer:
         lr = learning_rate(self.lr0, self.config["deep"]["lr_final_divisor"], self.frames(), self.total_frames)
         for group in self.optimiser.param_groups:
             group["lr"] = lr
+        with actors.torch_threads(self.learn_threads):
+            return self._learn(batches, lr)
+
+    def _learn(self, batches: list[dict], lr: float) -> dict[str, float]:
         opt = self.config["deep"]["optimiser"]
         params = list(self.net.parameters())
         grads = [torch.zeros_like(p) for p in params]
@@ -320,7 +326,8 @@ class Trainer:
         info.update(status=status, diverged_reason=reason or None, frames_per_task=self.frames(),
                     updates=self.update, action_repeat=self.action_repeat, device=str(self.device),
                     suite_resolved_options=dict(self.suite.options), task_names=list(self.suite.task_names),
-                    torch_threads=torch.get_num_threads(), env_workers=self.envs.workers)
+                    torch_threads=torch.get_num_threads(), learn_threads=self.learn_threads or torch.get_num_threads(),
+                    env_workers=self.envs.workers)
         io.write_json(info, self.run_dir / META_FILE)
         (self.run_dir / CHECKPOINT_FILE).unlink(missing_ok=True)
         for stale in self.run_dir.glob(f".{CHECKPOINT_FILE}.*.tmp"):  # left by a kill during a checkpoint write

@@ -23,9 +23,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--params", default="params.yaml", help="parameters file (default: params.yaml)")
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:N or auto")
     parser.add_argument("--threads", type=int, default=None,
-                        help="CPU cores given to the run (Snakemake's threads, SLURM's cpus_per_task): half of "
-                             "them (at least 1) become torch threads, and 4 env worker threads per core step the "
-                             "environments (default: torch's choice of threads)")
+                        help="CPU cores given to the run (Snakemake's threads, SLURM's cpus_per_task): while "
+                             "acting, half of them (at least 1) are torch threads and 4 env worker threads per core "
+                             "step the environments; while learning, torch uses all of them (default: torch's "
+                             "choice of threads)")
     parser.add_argument("--workers", type=int, default=None,
                         help="env worker threads (default: 4 per --threads core; 0 steps the envs in the main "
                              "thread). Changes the speed only, never the numbers")
@@ -70,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--workers must be >= 0, got {workers}")
     run_dir = paths.run_dir(profile, args.suite, args.algo, args.hp, args.seed, root=args.root)
     progress = sys.stderr.isatty() if args.progress == "auto" else args.progress == "on"
-    result = Trainer(config, run_dir, device=device, workers=workers).run(progress=progress, log=lambda m: print(m, flush=True))
+    trainer = Trainer(config, run_dir, device=device, workers=workers, learn_threads=args.threads)
+    result = trainer.run(progress=progress, log=lambda m: print(m, flush=True))
     print(f"{result['status']}: {run_dir}", flush=True)
     return 0
 
