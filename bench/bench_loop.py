@@ -13,11 +13,14 @@ included) of:
   envs    the environments alone on the same worker threads, random actions, no network;
   net     the network alone at the loop's shapes: batched acting for T steps + learn on
           fixed fake observations, no environment (agent steps x action repeat);
+  learn   Trainer.learn alone on those fake rollouts; its FLOPs (torch's counter) per second
+          against a large fp32 matrix product's on the same threads (learn/sgemm): how close
+          the learner is to the machine's arithmetic ceiling;
   bound   1 / (1/envs + 1/net): what the loop could reach if environments and network
           shared the same cores with no overhead (on a GPU the bound is min(envs, net));
   ratio   new / bound, and new / min(envs, net) (the bound if envs and network had cores of their own);
 and peak memory: the largest summed PSS of the configuration's whole process tree (the
-Python process and its ViZDoom engine processes), sampled every 0.2 s.
+Python process and its ViZDoom engine processes), sampled every 2 s.
 The four measurements alternate for `--rounds` rounds; the table shows medians.
 
     .venv/bin/python bench/bench_loop.py                       # the full table (~10 min on 2 cores)
@@ -68,15 +71,23 @@ def tree_memory(pid: int) -> int:
     return total
 
 
+MEMORY_INTERVAL_S = 2.0
+
+
 def run_with_peak(cmd: list[str], **kw) -> tuple[subprocess.CompletedProcess, int]:
-    """Run cmd; returns its result and the peak memory (summed PSS) of its process tree."""
+    """Run cmd; returns its result and the peak memory (summed PSS) of its process tree.
+
+    Sampled every MEMORY_INTERVAL_S: one sample of a 128-engine tree reads 129 smaps and
+    costs ~0.06 s of CPU (measured), so sampling every 0.2 s took a quarter of one of this
+    machine's two cores from the loop being measured (and most from a 2-thread learner).
+    """
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
     peak = [0]
 
     def watch():
         while proc.poll() is None:
             peak[0] = max(peak[0], tree_memory(proc.pid))
-            time.sleep(0.2)
+            time.sleep(MEMORY_INTERVAL_S)
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
@@ -128,6 +139,7 @@ def one(args) -> dict:
     import numpy as np
     import torch
 
+    from distral.actors import torch_threads
     from distral.config import load_params
     from distral.nets import act, acting
     from distral.train import Trainer, resolve_run
@@ -183,15 +195,20 @@ def one(args) -> dict:
                                           _slice_state(state, group))
                     _write_state(state, group, new)
                     sample(logits, trainer.sampler)
+        trainer.learn(fake_batches())
+
+    def fake_batches():
         obs = fake.numpy()
-        batches = [{"obs": [obs[i]] * (T + 1), "first": [np.zeros(B, dtype=bool)] * (T + 1),
-                    "a": [rng.integers(0, envs.n_actions, B) for _ in range(T)],
-                    "r": [np.zeros(B, dtype=np.float32)] * T, "done": [np.zeros(B, dtype=bool)] * T,
-                    "state": trainer.states[i]} for i in range(n)]
-        trainer.learn(batches)
+        return [{"obs": [obs[i]] * (T + 1), "first": [np.zeros(B, dtype=bool)] * (T + 1),
+                 "a": [rng.integers(0, envs.n_actions, B) for _ in range(T)],
+                 "r": [np.zeros(B, dtype=np.float32)] * T, "done": [np.zeros(B, dtype=bool)] * T,
+                 "state": trainer.states[i]} for i in range(n)]
+
+    def learning_alone():
+        trainer.learn(fake_batches())
 
     measures = {"new": new_loop, "new_1t": new_loop_acting_threads, "old": old_loop, "envs": envs_alone,
-                "net": network_alone}
+                "net": network_alone, "learn": learning_alone}
     for fn in measures.values():  # warm up (first allocation, first rollout)
         fn()
     rates: dict[str, list[float]] = {k: [] for k in measures}
@@ -205,8 +222,38 @@ def one(args) -> dict:
     trainer.envs.close()
     med = {k: statistics.median(v) for k, v in rates.items()}
     bound = 1.0 / (1.0 / med["envs"] + 1.0 / med["net"])
+    flops = learn_flops(trainer, fake_batches())
+    with torch_threads(trainer.learn_threads):
+        peak = sgemm_rate()
+    learn_s = frames_per_update / med["learn"]
     return {"algo": args.algo, "resolution": args.resolution, "precision": args.precision, "threads": args.threads,
-            "workers": trainer.envs.workers, "rounds": rates, **med, "bound": bound, "ratio": med["new"] / bound}
+            "workers": trainer.envs.workers, "rounds": rates, **med, "bound": bound, "ratio": med["new"] / bound,
+            "learn_s": learn_s, "learn_gflop": flops / 1e9, "learn_of_sgemm": flops / learn_s / peak,
+            "sgemm_gflops": peak / 1e9}
+
+
+def learn_flops(trainer, batches) -> float:
+    """FLOPs of one Trainer.learn (matrix products and convolutions, forward and backward; torch's counter)."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter:
+        trainer.learn(batches)
+    return float(counter.get_total_flops())
+
+
+def sgemm_rate(size: int = 2048, repeats: int = 5) -> float:
+    """FLOP/s of a large fp32 matrix product on the current torch threads: the arithmetic ceiling of this machine."""
+    import torch
+
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    a @ b
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        times.append(time.perf_counter() - start)
+    return 2 * size**3 / statistics.median(times)
 
 
 def train_memory(args) -> None:
@@ -271,7 +318,8 @@ def main() -> None:
           f"({args.learn_threads} while learning), "
           f"median of {args.rounds} rounds of {args.updates} updates; env frames/s over all tasks", flush=True)
     header = ("| algo | res | precision | new loop | learning on acting threads | old loop | new/old | envs alone "
-              "| net alone | bound | new/bound | new/min(envs, net) | peak GiB |")
+              "| net alone | bound | new/bound | new/min(envs, net) | learn s/update | learn GFLOP | learn/sgemm "
+              "| peak GiB |")
     print(header)
     print("|---" * (header.count("|") - 1) + "|")
     for algo in args.algos.split(","):
@@ -287,7 +335,9 @@ def main() -> None:
                 r = json.loads(out.stdout.strip().splitlines()[-1])
                 print(f"| {algo} | {resolution} | {precision} | {r['new']:,.0f} | {r['new_1t']:,.0f} | {r['old']:,.0f} | "
                       f"{r['new'] / r['old']:.2f} | {r['envs']:,.0f} | {r['net']:,.0f} | {r['bound']:,.0f} | "
-                      f"{r['ratio']:.2f} | {r['new'] / min(r['envs'], r['net']):.2f} | {peak / 2**30:.2f} |", flush=True)
+                      f"{r['ratio']:.2f} | {r['new'] / min(r['envs'], r['net']):.2f} | {r['learn_s']:.2f} | "
+                      f"{r['learn_gflop']:.1f} | {r['learn_of_sgemm']:.0%} of {r['sgemm_gflops']:.0f} | "
+                      f"{peak / 2**30:.2f} |", flush=True)
                 print(f"<!-- rounds {json.dumps({k: [round(x) for x in v] for k, v in r['rounds'].items()})} "
                       f"workers {r['workers']} -->", file=sys.stderr, flush=True)
 
