@@ -3,6 +3,7 @@ number of env worker threads changes the speed only, never the numbers (toy and 
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -141,6 +142,4 @@ def test_learning_on_two_threads_repeats_exactly_and_acting_keeps_its_threads(tm
         torch.set_num_threads(previous)
     assert texts[0] == texts[1] and texts[0].count("\n") > 5
     assert set(seen) == {2}
-    import json
-
     assert json.loads((tmp_path / "a" / "meta.json").read_text())["learn_threads"] == 2
