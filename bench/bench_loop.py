@@ -43,8 +43,8 @@ import statistics
 import subprocess
 import sys
 import threading
-from contextlib import contextmanager
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -234,7 +234,6 @@ def one(args) -> dict:
 
 def learn_flops(trainer, batches) -> float:
     """FLOPs of one Trainer.learn (matrix products and convolutions, forward and backward; torch's counter)."""
-    import torch
     from torch.utils.flop_counter import FlopCounterMode
 
     with FlopCounterMode(display=False) as counter:

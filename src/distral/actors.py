@@ -24,8 +24,8 @@ worker threads (0 = step in the main thread), which tests/test_actors.py checks.
 from __future__ import annotations
 
 import zlib
-from contextlib import contextmanager
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
