@@ -33,9 +33,9 @@ def one(args) -> dict:
     import numpy as np
     import torch
 
-    from distral.actors import sample
     from distral.config import load_params
-    from distral.train import Trainer, resolve_run
+    from distral.deep.actors import sample
+    from distral.deep.trainer import Trainer, resolve_run
 
     torch.set_num_threads(args.threads)
     params = load_params(ROOT / "params.yaml")

@@ -17,7 +17,7 @@ import time
 import numpy as np
 
 from distral.config import load_params, profile_budget
-from distral.tabular import make_tasks, run_gridworld
+from distral.tabular.soft_q import make_tasks, run_gridworld
 
 
 def env_steps_per_second(gw: dict, n_steps: int = 300_000) -> float:

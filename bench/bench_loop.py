@@ -4,7 +4,7 @@ For each configuration (algorithm x resolution x precision; default: A3C and KL+
 42x42 and 84x84, fp32 and bf16), on mazes with 8 tasks x 16 envs per task, rollouts of 20,
 one subprocess per configuration, prints env frames/s (all tasks together, action repeat
 included) of:
-  new     the loop as trained: distral.actors.rollout (env worker threads, halves overlapped,
+  new     the loop as trained: distral.deep.actors.rollout (env worker threads, halves overlapped,
           one batched network call for all tasks) + Trainer.learn;
   new_1t  the same loop learning on the acting threads only (before this loop used all the
           run's cores for learning): what the learner's extra threads add;
@@ -99,10 +99,9 @@ def run_with_peak(cmd: list[str], **kw) -> tuple[subprocess.CompletedProcess, in
 # --------------------------------------------------------------------------- main's loop, for comparison
 def old_rollout(trainer) -> list[dict]:
     """Trainer.rollout of main at 60f87a3 (before issue 9), on the same envs and network."""
-    import numpy as np
     import torch
 
-    from distral.actors import sample
+    from distral.deep.actors import sample
 
     envs, n, B = trainer.envs, trainer.n, trainer.B
     batches = [{"obs": [envs.obs[i].copy()], "first": [envs.first[i].copy()], "a": [], "r": [], "done": [],
@@ -139,10 +138,10 @@ def one(args) -> dict:
     import numpy as np
     import torch
 
-    from distral.actors import torch_threads
     from distral.config import load_params
-    from distral.nets import act, acting
-    from distral.train import Trainer, resolve_run
+    from distral.deep.actors import torch_threads
+    from distral.deep.nets import act, acting
+    from distral.deep.trainer import Trainer, resolve_run
 
     torch.set_num_threads(args.threads)
     params = load_params(ROOT / "params.yaml")
@@ -183,7 +182,7 @@ def one(args) -> dict:
     nofirst = torch.zeros(n, B, dtype=torch.bool)
 
     def network_alone():
-        from distral.actors import _slice_state, _stack_states, _write_state, sample
+        from distral.deep.actors import _slice_state, _stack_states, _write_state, sample
 
         state = _stack_states(trainer.states)
         with torch.no_grad():
@@ -269,7 +268,7 @@ def train_memory(args) -> None:
         params["profile"] = "default"
         path = Path(tmp) / "params.yaml"
         path.write_text(yaml.safe_dump(params, sort_keys=False))
-        cmd = [sys.executable, "-m", "distral.train_cli", "--suite", args.suite, "--algo", "KL+ent_2col",
+        cmd = [sys.executable, "-m", "distral.commands.train", "--suite", args.suite, "--algo", "KL+ent_2col",
                "--hp", deep["hps"][0], "--seed", "0", "--profile", "default", "--params", str(path),
                "--threads", str(args.threads), "--root", tmp, "--progress", "off"]
         t = time.time()

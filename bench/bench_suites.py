@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from distral.config import load_params
-from distral.envs import wad
 from distral.envs.registry import suite_from_params
-from distral.envs.scripted import RandomAgent, run_episode, scripted_agent
+from distral.envs.vizdoom import wad
+from distral.envs.vizdoom.scripted import RandomAgent, run_episode, scripted_agent
 
 
 def load() -> str:

@@ -27,7 +27,7 @@ def run(job):
     import torch
 
     from deep_helpers import quarters, toy_config
-    from distral.train import Trainer
+    from distral.deep.trainer import Trainer
 
     torch.set_num_threads(1)
     algo, seed, precision, frames, lr = job

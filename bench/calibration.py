@@ -34,7 +34,7 @@ def one(job):
     import torch
 
     from deep_helpers import toy_config
-    from distral.train import Trainer
+    from distral.deep.trainer import Trainer
 
     torch.set_num_threads(1)
     algo, setting, seed, frames, hp, out = job

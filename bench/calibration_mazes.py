@@ -15,7 +15,7 @@ import pandas as pd
 import torch
 
 from distral.config import load_params
-from distral.train import Trainer, resolve_run
+from distral.deep.trainer import Trainer, resolve_run
 
 SETTINGS = {"before (eps 0.1, global clip)": {"epsilon": 0.1, "clip": "global", "mean_square_start": "zero"},
             "calibrated (eps 1e-5, per-task clip)": {"mean_square_start": "zero"},

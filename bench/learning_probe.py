@@ -16,7 +16,7 @@ import pandas as pd
 import torch
 
 from distral.config import load_params
-from distral.train import Trainer, resolve_run
+from distral.deep.trainer import Trainer, resolve_run
 
 
 def quarters(returns: pd.Series) -> list[float]:

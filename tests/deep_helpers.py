@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from distral.config import load_params
-from distral.train import Trainer, resolve_run
+from distral.deep.trainer import Trainer, resolve_run
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS = ROOT / "params.yaml"

@@ -28,7 +28,6 @@ import yaml
 
 from distral.config import load_params
 from distral.sweep import deep_runs
-
 from pipeline_helpers import ROOT, SMOKE, digests, env_for, fresh_copy, output, planned_jobs, run, snakemake
 
 FIGS = [f"fig3_{p}.{e}" for p in ("left", "centre", "right") for e in ("png", "pdf", "csv")]

@@ -16,19 +16,19 @@ from distral.config import ParamsError
 
 # command name -> (module implementing it, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "gridworld": ("distral.gridworld_cli", "train one grid-world run (Sec. 4.1)"),
-    "aggregate-gridworld": ("distral.analysis.aggregate_cli", "aggregate grid-world runs: curves, AUC table"),
-    "figure3": ("distral.analysis.figure3_cli", "draw Figure 3 from the aggregated grid-world logs"),
-    "suite-gallery": ("distral.suite_gallery", "pictures of the 3D task suites: frames, maps, agent GIF"),
-    "claims": ("distral.analysis.claims_cli", "reproduced vs reported: a verdict with intervals for each claim of Sec. 4"),
-    "train": ("distral.train_cli", "train one deep run (Sec. 4.2): all tasks of a suite, one algorithm of Table 1"),
-    "random-policy": ("distral.random_policy",
+    "gridworld": ("distral.commands.gridworld", "train one grid-world run (Sec. 4.1)"),
+    "aggregate-gridworld": ("distral.commands.aggregate_gridworld", "aggregate grid-world runs: curves, AUC table"),
+    "figure3": ("distral.commands.figure3", "draw Figure 3 from the aggregated grid-world logs"),
+    "suite-gallery": ("distral.commands.suite_gallery", "pictures of the 3D task suites: frames, maps, agent GIF"),
+    "claims": ("distral.commands.claims", "reproduced vs reported: a verdict with intervals for each claim of Sec. 4"),
+    "train": ("distral.commands.train", "train one deep run (Sec. 4.2): all tasks of a suite, one algorithm of Table 1"),
+    "random-policy": ("distral.commands.random_policy",
                       "play a uniform random policy on every task of a 3D suite: the score learning must beat"),
-    "aggregate-deep": ("distral.analysis.aggregate_deep_cli",
+    "aggregate-deep": ("distral.commands.aggregate_deep",
                        "aggregate a 3D suite's runs: curves, A3C normaliser, hp selection, final scores"),
-    "figure4": ("distral.analysis.figure4_cli", "draw Figure 4 (all three 3D suites) from the aggregates"),
-    "figure-suite": ("distral.analysis.figure_suite_cli", "draw a suite's per-task Figure 5, 6 or 7"),
-    "tables": ("distral.analysis.tables_cli", "write Table 1 (algorithms, AUC, final) and Table 2 (suites)"),
+    "figure4": ("distral.commands.figure4", "draw Figure 4 (all three 3D suites) from the aggregates"),
+    "figure-suite": ("distral.commands.figure_suite", "draw a suite's per-task Figure 5, 6 or 7"),
+    "tables": ("distral.commands.tables", "write Table 1 (algorithms, AUC, final) and Table 2 (suites)"),
 }
 
 

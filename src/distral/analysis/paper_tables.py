@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from distral.analysis.deep import per_run_scores, random_score, random_score_sem
-from distral.analysis.stats import bootstrap_ci
+from distral.analysis.inference import bootstrap_ci
 
 CONFIDENCE, RESAMPLES, BOOTSTRAP_SEED = 0.95, 2000, 0
 

@@ -42,7 +42,7 @@ GRIDWORLD_COLUMNS = {
     "map.csv": {"row": "int", "col": "int", "cell": "str"},
 }
 POLICIES = ("task", "distilled")
-# The random-policy reference of a suite (distral.random_policy): one row per episode.
+# The random-policy reference of a suite (distral.deep.random_policy): one row per episode.
 RANDOM_POLICY_COLUMNS = {"task": "str", "episode": "int", "episode_return": "float", "episode_length": "int"}
 
 

@@ -17,8 +17,8 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from distral.envs.engine import ACTION_NAMES
 from distral.envs.registry import Suite, register_suite
+from distral.envs.vizdoom.engine import ACTION_NAMES
 from distral.seeding import derive_seed
 
 # Public levels of deepmind/lab: game_scripts/levels/ and contributed/dmlab30/.

@@ -21,7 +21,7 @@ from typing import Any
 import gymnasium
 
 from distral.envs.registry import make_suite
-from distral.envs.vizdoom_suites import DEFAULTS
+from distral.envs.vizdoom.suites import DEFAULTS
 
 NAMESPACE = "distral"
 

@@ -57,7 +57,7 @@ class Suite:
 SuiteFactory = Callable[..., Suite]
 _REGISTRY: dict[tuple[str, str], SuiteFactory] = {}
 # Modules that register suites on import (added as suites land).
-_SUITE_MODULES: tuple[str, ...] = ("distral.envs.vizdoom_suites", "distral.envs.dmlab", "distral.envs.toy")
+_SUITE_MODULES: tuple[str, ...] = ("distral.envs.vizdoom.suites", "distral.envs.dmlab", "distral.envs.toy")
 
 
 def register_suite(name: str, backend: str, factory: SuiteFactory) -> None:

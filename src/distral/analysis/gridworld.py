@@ -1,0 +1,82 @@
+"""Aggregate the runs' tidy logs: learning curves with confidence bands and AUC tables.
+
+Grid world (Fig. 3 left): a run's curve is the mean over its tasks at each
+evaluation; seeds are the independent replicates, so intervals are over seeds.
+Algorithms are compared with the baseline paired by seed (same seed, same tasks).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from distral.analysis.inference import bootstrap_ci, normalised_auc
+
+CURVE_METRICS = ("return", "steps_to_goal")
+
+
+def seed_curves(evals: pd.DataFrame) -> pd.DataFrame:
+    """Mean over tasks of each evaluation: one curve per (algo, seed)."""
+    return evals.groupby(["algo", "seed", "env_steps"], as_index=False)[list(CURVE_METRICS)].mean()
+
+
+def curve_summary(curves: pd.DataFrame, analysis: dict) -> pd.DataFrame:
+    """Per (algo, env_steps, metric): mean over seeds and its bootstrap interval."""
+    rows = []
+    for (algo, steps), group in curves.groupby(["algo", "env_steps"], sort=True):
+        for metric in CURVE_METRICS:
+            low, high = _ci(group[metric].to_numpy(), analysis)
+            rows.append({"algo": algo, "env_steps": steps, "metric": metric,
+                         "mean": group[metric].mean(), "ci_low": low, "ci_high": high, "n_seeds": len(group)})
+    return pd.DataFrame(rows)
+
+
+def _ci(samples: np.ndarray, analysis: dict) -> tuple[float, float]:
+    return bootstrap_ci(samples, analysis["confidence"], analysis["bootstrap_resamples"], analysis["bootstrap_seed"])
+
+
+def seed_aucs(curves: pd.DataFrame) -> pd.DataFrame:
+    """Normalised area under each seed's curve, per metric (the curve's mean height)."""
+    rows = []
+    for (algo, seed), group in curves.groupby(["algo", "seed"], sort=True):
+        group = group.sort_values("env_steps")
+        row = {"algo": algo, "seed": seed}
+        row.update({m: normalised_auc(group["env_steps"], group[m]) for m in CURVE_METRICS})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def auc_table(aucs: pd.DataFrame, analysis: dict) -> pd.DataFrame:
+    """AUC of each algorithm, and of each algorithm minus the baseline paired by seed."""
+    baseline = analysis["baseline"]
+    rows = []
+    for algo, group in aucs.groupby("algo", sort=True):
+        for metric in CURVE_METRICS:
+            rows.append(_auc_row(algo, metric, group[metric].to_numpy(), analysis))
+    base = aucs[aucs["algo"] == baseline]
+    for algo, group in aucs[aucs["algo"] != baseline].groupby("algo", sort=True):
+        paired = group.merge(base, on="seed", suffixes=("", "_base"), how="inner")
+        for metric in CURVE_METRICS:
+            diff = (paired[metric] - paired[f"{metric}_base"]).to_numpy()
+            rows.append(_auc_row(f"{algo} - {baseline}", metric, diff, analysis))
+    return pd.DataFrame(rows)
+
+
+def _auc_row(label: str, metric: str, values: np.ndarray, analysis: dict) -> dict:
+    low, high = _ci(values, analysis)
+    return {"comparison": label, "metric": f"AUC {metric}", "mean": float(values.mean()),
+            "ci_low": low, "ci_high": high, "n_seeds": len(values)}
+
+
+def faster_verdicts(table: pd.DataFrame, baseline: str) -> dict:
+    """For each algorithm: does it learn faster than the baseline? Higher return AUC and
+    fewer steps to goal, both with the confidence interval of the paired difference
+    excluding zero."""
+    verdicts = {}
+    for label in table["comparison"]:
+        if not label.endswith(f" - {baseline}"):
+            continue
+        rows = table[table["comparison"] == label].set_index("metric")
+        ret, steps = rows.loc["AUC return"], rows.loc["AUC steps_to_goal"]
+        verdicts[label.split(" - ")[0]] = bool(ret["ci_low"] > 0 and steps["ci_high"] < 0)
+    return verdicts

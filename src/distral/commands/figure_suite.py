@@ -1,0 +1,43 @@
+"""Draw a 3D suite's per-task figure (App. C): Figure 5 (mazes: task and distilled policies),
+Figure 6 (navigation: both), Figure 7 (laser-tag: task policies only, as in the paper).
+
+Reads results/{profile}/{suite}/{runs,curves,selection,normaliser}.csv (from aggregate-deep)
+and writes figures/{profile}/fig{5,6,7}.{png,pdf,csv}.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from distral import paths
+from distral.analysis import fig3, figs4_7
+from distral.analysis.aggregates import read_suite
+from distral.commands.common import add_common_arguments, check_suite, load
+from distral.config import ParamsError, profile_budget
+from distral.sweep import frames_per_task
+
+# suite -> (figure number, policies drawn), App. C.
+SUITE_FIGURES = {"mazes": (5, ["task", "distilled"]), "navigation": (6, ["task", "distilled"]),
+                 "laser-tag": (7, ["task"])}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--suite", required=True, help="mazes (Figure 5), navigation (6) or laser-tag (7)")
+    add_common_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    params, profile = load(args)
+    if args.suite not in SUITE_FIGURES:
+        raise ParamsError(f"--suite: {args.suite!r} has no per-task figure (known: {', '.join(SUITE_FIGURES)})")
+    check_suite(params, args.suite, args.params)
+    number, policies = SUITE_FIGURES[args.suite]
+    budget = profile_budget(params, "deep", profile)
+    tables = read_suite(args.root, profile, args.suite)
+    text = figs4_7.budget_text(budget, {args.suite: frames_per_task(budget, args.suite, profile)})
+    fig, data = figs4_7.suite_figure(tables, args.suite, number, policies, list(params["deep"]["algorithms"]), text)
+    stem = Path(args.root) / paths.FIGURE_DIR.format(profile=profile) / f"fig{number}"
+    fig3.save_figure(fig, data, stem)
+    print(f"Figure {number} written to {stem}.{{png,pdf,csv}}")
+    return 0

@@ -1,0 +1,347 @@
+"""The deep training run: all tasks of one suite, one algorithm, one hp setting, one seed.
+
+Synchronous batched actor-critic (a deviation from the paper's 32 asynchronous workers
+per task, see REPRODUCE.md): every update, each task's `envs_per_task` environments
+take `rollout_length` steps with the current policies, then one RMSProp step is taken on
+the sum over tasks of `algorithms.task_loss`. The learning rate anneals linearly from
+epsilon to epsilon/6 over the run's budget (App. B.2).
+
+Crash safety. Every `checkpoint_interval_updates` updates the whole state is written
+atomically: parameters, optimiser, sampling generator, LSTM states, the log rows and,
+for each environment, the number of its current episode and the actions taken since;
+on restart each environment is rebuilt, reset to that episode of its seed
+(`reset(seed=..., options={"episode": e})`) and the actions are replayed (an episode of
+the suites is a function of its seed and number; a checksum of the observations
+verifies it). A run killed at any moment therefore ends with exactly the numbers of an
+uninterrupted run on CPU. A non-finite loss or gradient stops the run
+before the bad step: it is recorded as diverged with its last good numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections import deque
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+import torch
+
+from distral import io, meta, seeding
+from distral.config import ParamsError
+from distral.deep import actors
+from distral.deep.actors import Diverged, TaskEnvs
+from distral.deep.algorithms import Algorithm, Coefficients, algorithm, policy_diagnostics, task_loss
+from distral.deep.nets import DistralNet
+from distral.deep.optim import make_optimiser
+from distral.envs.registry import make_suite, run_suite_options
+from distral.sweep import frames_per_task
+
+EPISODES_FILE = "episodes.csv"
+META_FILE = "meta.json"
+CHECKPOINT_FILE = "checkpoint.pt"
+DIAGNOSTICS_FILE = "diagnostics.csv"
+DIAGNOSTICS_COLUMNS = ["frames", "task", "metric", "value"]
+CSV_COLUMNS = ["frames", "task", "policy", "env", "episode", "episode_return", "episode_length"]
+
+
+# --------------------------------------------------------------------------- config
+def resolve_run(params: Mapping[str, Any], *, suite: str, algo: str, hp: str, seed: int, profile: str) -> dict:
+    """Everything one run depends on, from validated params: written to meta.json, stored in checkpoints."""
+    if profile not in params["profiles"]:
+        raise ParamsError(f"unknown profile {profile!r} (known: {', '.join(params['profiles'])})")
+    deep = params["deep"]
+    if hp not in deep["hps"]:
+        raise ValueError(f"unknown hp {hp!r} (known: {', '.join(deep['hps'])})")
+    algorithm(algo, deep["algorithms"])  # clear error for an unknown algorithm
+    if seed < 0:
+        raise ValueError(f"seed must be >= 0, got {seed}")
+    budget = dict(params["profiles"][profile]["deep"])
+    budget["frames_per_task"] = frames_per_task(budget, suite, profile)  # one number for this suite
+    backend, options = run_suite_options(params, suite, budget)
+    return {
+        "suite": suite, "backend": backend, "suite_options": options, "algo": algo,
+        "algorithm": dict(deep["algorithms"][algo]), "hp": hp, "hp_values": dict(deep["hps"][hp]),
+        "seed": int(seed), "profile": profile, "budget": budget,
+        "deep": {k: v for k, v in deep.items() if k not in ("algorithms", "hps")},
+    }
+
+
+def learning_rate(epsilon: float, divisor: float, frames: int, total_frames: int) -> float:
+    """Linear anneal from epsilon at frame 0 to epsilon/divisor at the end of the budget (App. B.2)."""
+    frac = min(frames / total_frames, 1.0)
+    return epsilon * (1.0 - frac * (1.0 - 1.0 / divisor))
+
+
+def _action_repeat(env, suite, default: int) -> int:
+    """Env frames per agent step: the env's own `action_repeat`, else the suite's option, else params."""
+    own = getattr(env.unwrapped, "action_repeat", None)
+    if own is None:
+        own = suite.options.get("action_repeat", default)
+    return int(own)
+
+
+# --------------------------------------------------------------------------- the run
+class Trainer:
+    def __init__(self, config: Mapping[str, Any], run_dir: Path, device: str = "cpu", workers: int | None = None,
+                 learn_threads: int | None = None):
+        self.config, self.run_dir, self.device = dict(config), Path(run_dir), torch.device(device)
+        self.learn_threads = learn_threads  # torch threads while learning (None: as while acting)
+        budget, deep = config["budget"], config["deep"]
+        self.algo: Algorithm = algorithm(config["algo"], {config["algo"]: config["algorithm"]})
+        seeding.seed_everything(config["seed"])
+        self.suite = make_suite(config["suite"], backend=config["backend"], **config["suite_options"])
+        workers = actors.default_workers() if workers is None else workers  # env threads: speed only, not numbers
+        self.envs = TaskEnvs(self.suite, config["seed"], budget["envs_per_task"], workers=workers)
+        self.action_repeat = _action_repeat(self.envs.envs[0][0], self.suite, deep["action_repeat"])
+        self.T, self.B, self.n = deep["rollout_length"], budget["envs_per_task"], self.suite.n_tasks
+        self.frames_per_update = self.T * self.B * self.action_repeat
+        self.total_updates = math.ceil(budget["frames_per_task"] / self.frames_per_update)
+        self.total_frames = self.total_updates * self.frames_per_update
+        torch.manual_seed(seeding.derive_seed(config["seed"], "init"))
+        self.net = DistralNet(self.algo.columns, self.n, self.envs.n_actions, budget["resolution"],
+                              self.algo.h_weight).to(self.device)
+        opt = deep["optimiser"]
+        self.lr0 = config["hp_values"]["learning_rate"]
+        self.optimiser = make_optimiser(self.net.parameters(), self.lr0, opt)
+        self.coef = Coefficients(config["hp_values"]["inv_beta"], deep["discount"], deep["value_cost"],
+                                 deep["value_l2_cost"], deep["env_reduction"])
+        self.sampler = torch.Generator().manual_seed(seeding.derive_seed(config["seed"], "actions"))
+        self.states = [self.net.initial_state(self.B, self.device) for _ in range(self.n)]
+        self.rows: list[dict] = []
+        self.diagnostics: list[dict] = []
+        self.update = 0
+        self.eval_count = 0
+        self.last_eval_frames: int | None = None
+        self.recent = [deque(maxlen=20) for _ in range(self.n)]
+        self.bf16 = budget.get("precision", "fp32") == "bf16"
+        self.eval_envs: list[list] | None = None  # pi_0's evaluation envs, built at the first evaluation
+
+    # ---- checkpoints
+    def checkpoint(self) -> None:
+        state = {
+            "config": self.config, "update": self.update, "eval_count": self.eval_count,
+            "last_eval_frames": self.last_eval_frames,
+            "net": self.net.state_dict(), "optimiser": self.optimiser.state_dict(),
+            "sampler": self.sampler.get_state(), "lstm": [tuple(s) for s in self.states],
+            "rows": self.rows, "diagnostics": self.diagnostics, "envs": self.envs.state(), "recent": [list(d) for d in self.recent],
+        }
+        with io.atomic_path(self.run_dir / CHECKPOINT_FILE) as tmp:
+            torch.save(state, tmp)
+
+    def try_resume(self) -> bool:
+        path = self.run_dir / CHECKPOINT_FILE
+        if not path.exists():
+            return False
+        state = torch.load(path, map_location=self.device, weights_only=False)
+        if state["config"] != self.config:
+            raise ValueError(f"{path}: checkpoint was written by a different configuration; delete it to restart")
+        self.update, self.eval_count = state["update"], state["eval_count"]
+        self.last_eval_frames = state["last_eval_frames"]
+        self.net.load_state_dict(state["net"])
+        self.optimiser.load_state_dict(state["optimiser"])
+        self.sampler.set_state(state["sampler"])
+        self.states = [type(self.states[0])(*s) for s in state["lstm"]]
+        self.rows = state["rows"]
+        self.diagnostics = state["diagnostics"]
+        self.envs.restore(state["envs"])
+        self.recent = [deque(r, maxlen=20) for r in state["recent"]]
+        return True
+
+    # ---- acting and learning
+    def _autocast(self):
+        """bf16 autocast of the network's forward passes when the profile asks for it; losses stay fp32."""
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16)
+
+    def frames(self) -> int:
+        return self.update * self.frames_per_update
+
+    def rollout(self) -> list[dict]:
+        """T steps of every task's envs with the current policies; returns one batch per task (distral.deep.actors)."""
+        return actors.rollout(self)
+
+    def _log_episode(self, task: int, policy: str, env: int, episode: int, ret: float, length: int, frames: int):
+        self.rows.append({"frames": frames, "task": self.suite.task_names[task], "policy": policy, "env": env,
+                          "episode": episode, "episode_return": ret, "episode_length": length})
+        if policy == "task":
+            self.recent[task].append(ret)
+
+    def learn(self, batches: list[dict]) -> dict[str, float]:
+        """One RMSProp step on all tasks' rollouts; each task's gradient is clipped on its own.
+
+        The paper's workers each clipped their own gradient before applying it; one global
+        norm over the sum of all tasks' gradients would let a task with a large gradient
+        shrink every other task's update (an interference Distral's comparisons must not
+        contain, issue 10). So each task's loss is differentiated separately, its gradient
+        clipped to `max_grad_norm` (`clip: per_task`), and the clipped gradients summed.
+        """
+        lr = learning_rate(self.lr0, self.config["deep"]["lr_final_divisor"], self.frames(), self.total_frames)
+        for group in self.optimiser.param_groups:
+            group["lr"] = lr
+        with actors.torch_threads(self.learn_threads):
+            return self._learn(batches, lr)
+
+    def _learn(self, batches: list[dict], lr: float) -> dict[str, float]:
+        opt = self.config["deep"]["optimiser"]
+        params = list(self.net.parameters())
+        grads = [torch.zeros_like(p) for p in params]
+        losses_per_task = []
+        logged: dict[str, float] = {}
+        for i, b in enumerate(batches):
+            loss, parts, head = self._task_loss(i, b)
+            if not torch.isfinite(loss):
+                raise Diverged("non-finite loss")
+            task_grads = torch.autograd.grad(loss, params, allow_unused=True)
+            norm = _global_norm(task_grads)
+            if not torch.isfinite(norm):
+                raise Diverged("non-finite gradient")
+            # 1e-6 as in torch.nn.utils.clip_grad_norm_
+            scale = min(1.0, opt["max_grad_norm"] / (float(norm) + 1e-6)) if opt["clip"] == "per_task" else 1.0
+            for acc, g in zip(grads, task_grads):
+                if g is not None:
+                    acc.add_(g, alpha=scale)
+            losses_per_task.append(float(loss.detach()))
+            for k, v in parts.items():
+                logged[k] = logged.get(k, 0.0) + float(v.detach())
+            self._log_diagnostics(i, head, float(norm))
+        for p, g in zip(params, grads):
+            p.grad = g
+        norm = float(_global_norm(grads))
+        if opt["clip"] == "global":
+            torch.nn.utils.clip_grad_norm_(params, opt["max_grad_norm"])
+        self.optimiser.step()
+        self.optimiser.zero_grad(set_to_none=True)
+        self.states = [type(s)(*(tuple(x.detach().float() for x in part) if part is not None else None for part in s))
+                       for s in self.states]
+        logged.update(loss=sum(losses_per_task), grad_norm=norm, lr=lr)
+        return logged
+
+    def _task_loss(self, i: int, b: dict):
+        """Task i's loss on its rollout batch, its parts, and the network's outputs on it."""
+        obs = torch.from_numpy(np.stack(b["obs"])).to(self.device)
+        first = torch.from_numpy(np.stack(b["first"])).to(self.device)
+        with self._autocast():
+            out, _ = self.net(i, obs, first, b["state"])
+        out = type(out)(*(x.float() if x is not None else None for x in out))
+        a_t = torch.from_numpy(np.stack(b["a"])).to(self.device)
+        r_t = torch.from_numpy(np.stack(b["r"])).to(self.device)
+        discount_t = self.coef.discount * (1.0 - torch.from_numpy(np.stack(b["done"])).float().to(self.device))
+        head = type(out)(*(x[:-1] if x is not None else None for x in out))
+        loss, parts = task_loss(self.algo, head, a_t, r_t, discount_t, out.value[-1], self.coef)
+        return loss, parts, head
+
+    def _log_diagnostics(self, task: int, head, grad_norm: float) -> None:
+        """Every `diagnostics_interval` updates (and the first), one row per task and metric."""
+        if self.update % self.config["deep"]["diagnostics_interval_updates"]:
+            return  # computed only on the updates that log them
+        diagnostics = policy_diagnostics(head)
+        frames = self.frames() + self.frames_per_update  # frames per task at the end of this update
+        name = self.suite.task_names[task]
+        for metric, value in sorted({**{k: float(v) for k, v in diagnostics.items()}, "grad_norm": grad_norm}.items()):
+            self.diagnostics.append({"frames": frames, "task": name, "metric": metric, "value": value})
+
+    # ---- evaluation of pi_0 (or A3C_multitask's common policy) on every task
+    def evaluate(self) -> None:
+        budget, seed = self.config["budget"], self.config["seed"]
+        m = budget["eval_episodes"]
+        # Built once and kept: an engine start costs ~0.3 s and a run evaluates every few dozen
+        # updates; the engines are idle in between (closed with the training envs, `close_eval_envs`).
+        if self.eval_envs is None:
+            self.eval_envs = [[self.suite.make_env(i, seeding.derive_seed(seed, "eval-env", i, k)) for k in range(m)]
+                              for i in range(self.n)]
+        gen = torch.Generator().manual_seed(seeding.derive_seed(seed, "eval-actions", self.eval_count))
+        frames = self.frames()
+        episodes = actors.evaluate(self, self.eval_envs, gen)
+        for i, k, ret, length in episodes:
+            self._log_episode(i, "distilled", k, self.eval_count, ret, length, frames)
+        self.eval_count += 1
+        self.last_eval_frames = frames
+
+    def close_eval_envs(self) -> None:
+        for env in (e for row in self.eval_envs or [] for e in row):
+            env.close()
+        self.eval_envs = None
+
+    def _eval_due(self) -> bool:
+        """At frame 0, every `eval_interval_frames` per task, and at the end of the budget."""
+        if not self.algo.has_distilled:
+            return False
+        if self.last_eval_frames is None:
+            return True
+        if self.last_eval_frames == self.frames():
+            return False
+        interval = self.config["budget"]["eval_interval_frames"]
+        return self.frames() - self.last_eval_frames >= interval or self.update >= self.total_updates
+
+    # ---- the loop
+    def run(self, progress: bool = False, log=print) -> dict:
+        resumed = self.try_resume()
+        log(f"run {self.config['suite']}/{self.config['algo']}/{self.config['hp']}/{self.config['seed']}: "
+            f"{self.n} tasks x {self.B} envs, {self.total_updates} updates of {self.frames_per_update} frames per task"
+            + (f", resumed at update {self.update}" if resumed else ""))
+        bar = _progress_bar(self.total_frames, self.frames()) if progress else None
+        if bar is not None:  # keep the plain lines readable above the bar
+            log = lambda message: bar.write(message, file=sys.stdout)  # noqa: E731
+        status, reason = "completed", ""
+        start, last_log, start_frames = time.time(), time.time(), self.frames()
+        interval = self.config["budget"]["checkpoint_interval_updates"]
+        try:
+            while True:
+                if self._eval_due():
+                    self.evaluate()
+                if self.update >= self.total_updates:
+                    break
+                stats = self.learn(self.rollout())
+                self.update += 1
+                if self.update % interval == 0 and self.update < self.total_updates:
+                    self.checkpoint()
+                fps = (self.frames() - start_frames) / max(time.time() - start, 1e-9)
+                recent = " ".join(f"{np.mean(d):.2f}" if d else "nan" for d in self.recent)
+                if bar is not None:
+                    bar.update(self.frames_per_update)
+                    bar.set_postfix_str(f"{fps:,.0f} frames/s | return per task {recent}")
+                if time.time() - last_log > 10 or self.update == self.total_updates:
+                    last_log = time.time()
+                    log(f"frames {self.frames()}/{self.total_frames} per task | {fps:,.0f} frames/s per task | "
+                        f"return per task {recent} | loss {stats['loss']:.4g} lr {stats['lr']:.3g}")
+        except Diverged as exc:
+            status, reason = "diverged", str(exc)
+            log(f"diverged at update {self.update} ({reason}); keeping the last good numbers")
+        finally:
+            if bar is not None:
+                bar.close()
+            self.envs.close()
+            self.close_eval_envs()
+        self.finish(status, reason)
+        return {"status": status, "frames": self.frames(), "updates": self.update}
+
+    def finish(self, status: str, reason: str) -> None:
+        frame = pd.DataFrame(self.rows, columns=CSV_COLUMNS)
+        io.write_csv(frame, self.run_dir / EPISODES_FILE)
+        io.write_csv(pd.DataFrame(self.diagnostics, columns=DIAGNOSTICS_COLUMNS), self.run_dir / DIAGNOSTICS_FILE)
+        wildcards = {k: self.config[k] for k in ("profile", "suite", "algo", "hp", "seed")}
+        info = meta.run_meta(self.config, wildcards)
+        info.update(status=status, diverged_reason=reason or None, frames_per_task=self.frames(),
+                    updates=self.update, action_repeat=self.action_repeat, device=str(self.device),
+                    suite_resolved_options=dict(self.suite.options), task_names=list(self.suite.task_names),
+                    torch_threads=torch.get_num_threads(), learn_threads=self.learn_threads or torch.get_num_threads(),
+                    env_workers=self.envs.workers)
+        io.write_json(info, self.run_dir / META_FILE)
+        (self.run_dir / CHECKPOINT_FILE).unlink(missing_ok=True)
+        for stale in self.run_dir.glob(f".{CHECKPOINT_FILE}.*.tmp"):  # left by a kill during a checkpoint write
+            stale.unlink(missing_ok=True)
+
+
+def _global_norm(grads) -> torch.Tensor:
+    """L2 norm of a list of gradients (None for parameters the loss does not reach)."""
+    norms = [g.detach().float().norm() for g in grads if g is not None]
+    return torch.linalg.vector_norm(torch.stack(norms)) if norms else torch.zeros(())
+
+
+def _progress_bar(total: int, initial: int):
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, unit="frame", unit_scale=True, file=sys.stderr, dynamic_ncols=True)

@@ -1,0 +1,309 @@
+"""The claims report (issue 8) on synthetic aggregates whose answer is known: a planted
+effect is reproduced, a reversed one contradicted, a null one inconclusive; same seed, same
+bytes; a malformed registry is an error naming the key."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from distral import cli
+from distral.analysis import claims as C
+from distral.analysis.fig3 import GridMap
+from distral.config import ParamsError
+from distral.envs.gridworld import Layout
+from distral.io import write_csv, write_json
+from distral.tabular.logs import map_table
+
+ALGOS = ["A3C", "A3C_multitask", "A3C_2col", "KL_1col", "KL+ent_1col", "KL_2col", "KL+ent_2col"]
+DISTILLED = ["A3C_multitask", "KL_1col", "KL+ent_1col", "KL_2col", "KL+ent_2col"]
+DISTRAL = ["KL_1col", "KL+ent_1col", "KL_2col", "KL+ent_2col"]
+FRAMES, BINS, TASKS = 8000, 8, ["t0", "t1", "t2"]
+DEFAULTS = {"confidence": 0.95, "resamples": 500, "seed": 0, "min_runs": 4}
+REPO = Path(__file__).resolve().parents[2]
+
+
+def claim_by_id(cid: str) -> dict:
+    return next(c for c in C.load_registry()["claims"] if c["id"] == cid)
+
+
+def make_suite(levels: dict, seeds: int = 6, noise: float = 0.05, seed: int = 0, suite: str = "mazes",
+               rates: dict | None = None, random: float = 0.0) -> dict:
+    """Aggregates in the contract's format. A run's score curve is level * (1 - exp(-rate * frac))
+    + noise (frac = frames / budget); hp 'h0' is selected, 'h1' reaches a tenth of the level.
+    The random policy scores `random` on every task."""
+    rng, rates = np.random.default_rng(seed), rates or {}
+    runs, curves = [], []
+    for algo in ALGOS:
+        for policy in ["task"] + (["distilled"] if algo in DISTILLED else []):
+            for hp, scale in (("h0", 1.0), ("h1", 0.1)):
+                for s in range(seeds):
+                    for task in TASKS:
+                        frac = np.arange(1, BINS + 1) / BINS
+                        score = scale * levels[algo] * (1 - np.exp(-rates.get(algo, 3.0) * frac))
+                        score = score + noise * rng.standard_normal(BINS)
+                        curves += [dict(suite=suite, algo=algo, hp=hp, seed=s, task=task, policy=policy,
+                                        frames=int(f * FRAMES), **{"return": v}, score=v, n_episodes=3)
+                                   for f, v in zip(frac, score)]
+                        runs.append(dict(suite=suite, algo=algo, hp=hp, seed=s, task=task, policy=policy,
+                                         status="completed", frames_reached=FRAMES, auc=score.mean(),
+                                         final=score[-1], auc_score=score.mean(), final_score=score[-1]))
+    selection = [dict(suite=suite, algo=a, policy=p, hp="h0", criterion="mean auc_score", n_runs=seeds)
+                 for a in ALGOS for p in ["task"] + (["distilled"] if a in DISTILLED else [])]
+    rand = pd.DataFrame(dict(suite=suite, task=TASKS, n_episodes=16, mean_return=random, std_return=0.1, divisor=1.0,
+                             score=random, score_sem=0.1 / 4))
+    return {"runs": pd.DataFrame(runs), "curves": pd.DataFrame(curves), "selection": pd.DataFrame(selection),
+            "random": rand}
+
+
+def suite_data(frames: dict) -> C.SuiteData:
+    return C.SuiteData(frames["runs"], frames["curves"], frames["selection"], FRAMES, Path("synthetic"),
+                       frames.get("random"))
+
+
+def levels(distral: float, baseline: float) -> dict:
+    return {a: (distral if a in DISTRAL else baseline) for a in ALGOS}
+
+
+# ---- the statistic and the verdict rule
+
+
+@pytest.mark.parametrize("distral, baseline, expected", [
+    (2.0, 1.0, "reproduced"), (1.0, 2.0, "contradicted"), (1.0, 1.0, "inconclusive")])
+def test_planted_reversed_null_effect(distral, baseline, expected):
+    noise = 0.05 if distral != baseline else 0.5
+    data = suite_data(make_suite(levels(distral, baseline), noise=noise))
+    for cid in ("mazes-distral-final", "mazes-distral-faster"):
+        est = C.deep_estimate(data, claim_by_id(cid), DEFAULTS, None)
+        assert C.verdict(est, 4)[0] == expected, (cid, est)
+
+
+def test_direction_less_flips_sign():
+    """KL-only ending lower than KL+ent (direction: less) holds when KL ends lower."""
+    lv = {a: 1.0 for a in ALGOS} | {"KL_1col": 0.5, "KL_2col": 0.5}
+    est = C.deep_estimate(suite_data(make_suite(lv)), claim_by_id("mazes-kl-final"), DEFAULTS, None)
+    assert est.effect == pytest.approx(0.5, abs=0.1) and C.verdict(est, 4)[0] == "reproduced"
+
+
+def test_contrasts_match_hand_computation():
+    a1, a2, b1 = np.array([3.0, 5.0]), np.array([1.0, 2.0]), np.array([0.0, 1.0])
+    assert C.mean_contrast(-1.0)(a1, b1) == pytest.approx(-(4 - 0.5))
+    assert C.pooled_contrast(2, 1.0)(a1, a2, b1) == pytest.approx((4 + 1.5) / 2 - 0.5)
+    claim = {"a": ["x", "y"], "b": ["z"], "pairing": "all", "direction": "greater"}
+    est = C.pairwise_estimate({"x": a1, "y": a2, "z": b1}, claim, DEFAULTS)
+    assert est.effect == pytest.approx(1.5 - 0.5) and "y vs z" in est.detail
+    assert C.pairs({"a": ["p", "q"], "b": ["r", "s"], "pairing": "zip"}) == [("p", "r"), ("q", "s")]
+
+
+def test_one_reversed_pair_is_not_reproduced():
+    """"Distral beats all three baselines" is not reproduced if A3C beats the Distral runs; not
+    contradicted either while the Distral group still beats the baselines' average."""
+    lv = levels(2.0, 1.0) | {"A3C": 3.0}
+    est = C.deep_estimate(suite_data(make_suite(lv)), claim_by_id("mazes-distral-final"), DEFAULTS, None)
+    assert est.effect == pytest.approx(-1.0, abs=0.1) and est.low < 0 < est.high
+    assert C.verdict(est, 4)[0] == "inconclusive"
+
+
+def test_null_effect_rarely_decides():
+    """Over 20 synthetic null data sets, a decided verdict on the 12-pair claim is rare."""
+    decided = [C.verdict(C.deep_estimate(suite_data(make_suite(levels(1.0, 1.0), noise=0.5, seed=s)),
+                                         claim_by_id("mazes-distral-final"), DEFAULTS, None), 4)[0]
+               for s in range(20)]
+    assert decided.count("inconclusive") >= 18, decided
+
+
+def test_few_runs_are_inconclusive_whatever_the_interval():
+    data = suite_data(make_suite(levels(2.0, 1.0), seeds=3))
+    est = C.deep_estimate(data, claim_by_id("mazes-distral-final"), DEFAULTS, None)
+    assert est.low > 0 and C.verdict(est, 4) == ("inconclusive", "fewer than 4 runs (3)")
+
+
+def test_distilled_policy_falls_back_to_the_task_selection():
+    frames = make_suite(levels(2.0, 1.0))
+    frames["selection"] = frames["selection"][frames["selection"]["policy"] == "task"]
+    data = suite_data(frames)
+    assert C.selected_hp(data, "KL_2col", "distilled") == "h0"
+    with pytest.raises(ValueError, match="no selected hp for algo 'nope'"):
+        C.selected_hp(data, "nope", "task")
+
+
+def test_non_finite_scores_are_inconclusive_not_an_error():
+    frames = make_suite(levels(2.0, 1.0))
+    frames["runs"].loc[frames["runs"]["algo"] == "A3C", "final_score"] = np.inf  # an A3C reference of 0
+    est = C.deep_estimate(suite_data(frames), claim_by_id("mazes-distral-final"), DEFAULTS, None)
+    assert C.verdict(est, 4) == ("inconclusive", "no interval")
+
+
+def test_good_fraction_and_threshold_moves_the_verdict():
+    """Distral runs end at 1.0, baselines at 0.4 of the best: good at threshold 0.5 (reproduced);
+    at 0.25 every run is good (no difference: inconclusive)."""
+    data = suite_data(make_suite(levels(1.0, 0.4), noise=0.02))
+    claim = claim_by_id("mazes-robust")
+    assert C.verdict(C.deep_estimate(data, claim, DEFAULTS, 0.5), 4)[0] == "reproduced"
+    low = C.deep_estimate(data, claim, DEFAULTS, 0.25)
+    assert low.effect == pytest.approx(0.0) and C.verdict(low, 4)[0] == "inconclusive"
+    # hand count: of each Distral algorithm's 12 runs (2 hps x 6 seeds) the 6 of h0 are good.
+    assert C.run_values(data, claim, "KL_1col", 0.5).tolist() == [1.0] * 6 + [0.0] * 6
+
+
+def test_early_score_uses_the_first_part_of_the_curve():
+    """KL learns faster (rate 12) but to the same level: early score higher, final the same."""
+    lv = {a: 1.0 for a in ALGOS}
+    data = suite_data(make_suite(lv, rates={"KL_1col": 12.0, "KL_2col": 12.0}, noise=0.02))
+    early = C.deep_estimate(data, claim_by_id("mazes-kl-early"), DEFAULTS, 0.25)
+    assert C.verdict(early, 4)[0] == "reproduced"
+    expected = (1 - np.exp(-12 * np.array([0.125, 0.25]))).mean() - (1 - np.exp(-3 * np.array([0.125, 0.25]))).mean()
+    assert early.effect == pytest.approx(expected, abs=0.05)
+
+
+def test_persistence_by_hand():
+    layout = GridMap(map_table(Layout.from_rows(["#####", "#.#.#", "#...#", "#.#.#", "#####"])))
+    corridor = layout.corridor_cells()
+    rows = [dict(row=r, col=c, prev_action=p, prev_reward="step", action=a, seed=s,
+                 prob=(pk if a == p else (1 - pk) / 4))
+            for s, pk in enumerate([0.7, 0.8, 0.9, 0.6]) for r, c in corridor for p in ("left", "right")
+            for a in ("stay", "up", "down", "left", "right")]
+    per_seed = C.persistence_values(pd.DataFrame(rows), layout)
+    assert per_seed.tolist() == pytest.approx([0.7, 0.8, 0.9, 0.6])
+    claim = claim_by_id("gw-corridor")
+    est = C.persistence_estimate(per_seed, claim, DEFAULTS, 0.4)
+    assert est.effect == pytest.approx(0.75 - 0.4) and C.verdict(est, 4)[0] == "reproduced"
+    assert C.verdict(C.persistence_estimate(per_seed, claim, DEFAULTS, 0.95), 4)[0] == "contradicted"
+
+
+def test_iqm_interval_contains_the_iqm_and_is_seeded():
+    data = suite_data(make_suite(levels(2.0, 1.0), noise=0.3))
+    one, two = C.aggregate_scores(data, "mazes", DEFAULTS), C.aggregate_scores(data, "mazes", DEFAULTS)
+    pd.testing.assert_frame_equal(one, two)
+    assert (one["ci_low"] <= one["iqm"]).all() and (one["iqm"] <= one["ci_high"]).all()
+    sel = data.runs[(data.runs["algo"] == "A3C") & (data.runs["hp"] == "h0") & (data.runs["policy"] == "task")]
+    from scipy.stats import trim_mean
+    assert one.set_index(["algo", "policy"]).loc[("A3C", "task"), "iqm"] == pytest.approx(
+        trim_mean(sel.sort_values("task")["final_score"], 0.25))
+
+
+# ---- the registry
+
+
+def test_packaged_registry_is_valid_and_covers_the_issue():
+    ids = {c["id"] for c in C.load_registry()["claims"]}
+    for needed in ("gw-faster", "gw-corridor", "mazes-distral-faster", "mazes-2col-faster", "mazes-kl-early",
+                   "mazes-robust", "mazes-distilled-2col-best", "mazes-distilled-stable", "nav-distral-final",
+                   "nav-2col-top-two", "lt-a3c-best-baseline", "lt-1col-beats-2col", "lt-plateau-without-entropy",
+                   "lt-distral-beats-multitask"):
+        assert needed in ids
+
+
+@pytest.mark.parametrize("edit, key", [
+    (lambda r: r["claims"][2].update(direction="bigger"), "claims.2.direction"),
+    (lambda r: r["claims"][0].pop("sentence"), "claims.0"),
+    (lambda r: r["claims"][3].update(colour="red"), "claims.3"),
+    (lambda r: r["defaults"].update(min_runs=1), "defaults.min_runs"),
+    (lambda r: r["claims"][8].pop("threshold"), "claims.8.threshold"),
+    (lambda r: r["claims"][5].update(b=["KL_1col"]), "claims.5.pairing"),
+])
+def test_malformed_registry_names_the_key(tmp_path, edit, key):
+    registry = copy.deepcopy(C.load_registry())
+    edit(registry)
+    path = tmp_path / "claims.yaml"
+    path.write_text(yaml.safe_dump(registry))
+    with pytest.raises(ParamsError, match=f"key '{key}"):
+        C.load_registry(path)
+
+
+# ---- the command, end to end
+
+
+def write_inputs(root: Path, deep_levels: dict, gw_seeds: int = 5) -> Path:
+    """Synthetic aggregates for every suite and grid-world inputs; a params file with enough seeds."""
+    for i, suite in enumerate(["mazes", "navigation", "laser-tag"]):
+        frames = make_suite(deep_levels, seed=i, suite=suite)
+        for name, frame in frames.items():
+            write_csv(frame, root / f"results/smoke/{suite}/{name}.csv")
+    write_csv(pd.DataFrame([dict(comparison="distral - soft_q", metric=m, mean=v, ci_low=v - 0.1,
+                                 ci_high=v + 0.1, n_seeds=gw_seeds)
+                            for m, v in (("AUC return", 0.3), ("AUC steps_to_goal", -4.0))]),
+              root / "paper_tables/smoke/fig3_auc.csv")
+    write_csv(pd.DataFrame(dict(algo="distral", seed=range(gw_seeds), env_steps=20000)),
+              root / "results/smoke/gridworld/evals.csv")
+    params = yaml.safe_load((REPO / "params.yaml").read_text())
+    params["profiles"]["smoke"]["gridworld"]["seeds"] = gw_seeds
+    cells = map_table(Layout.from_rows(params["gridworld"]["layout"]))
+    corridor = GridMap(cells).corridor_cells()
+    for s in range(gw_seeds):
+        run = root / f"results/smoke/gridworld/distral/appB1/{s}"
+        write_csv(cells, run / "map.csv")
+        wildcards = {"profile": "smoke", "suite": "gridworld", "algo": "distral", "hp": "appB1", "seed": s}
+        write_json({"wildcards": wildcards, "status": "completed"}, run / "meta.json")
+        rows = [dict(row=r, col=c, prev_action=p, prev_reward="step", action=a, prob=0.8 if a == p else 0.05,
+                     algo="distral", seed=s)
+                for r, c in corridor for p in ("left", "right") for a in ("stay", "up", "down", "left", "right")]
+        write_csv(pd.DataFrame(rows), root / f"results/smoke/gridworld/distral/appB1/{s}/pi0.csv")
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    return root / "params.yaml"
+
+
+OUTPUTS = ["paper_tables/smoke/claims.md", "paper_tables/smoke/claims.csv", "paper_tables/smoke/aggregate_scores.csv",
+           "paper_tables/smoke/aggregate_scores.md", "paper_tables/smoke/aggregate_scores.tex",
+           "figures/smoke/performance_profiles.png", "figures/smoke/performance_profiles.pdf",
+           "figures/smoke/performance_profiles.csv"]
+
+
+def digests(root: Path) -> dict:
+    return {name: hashlib.sha256((root / name).read_bytes()).hexdigest() for name in OUTPUTS}
+
+
+def test_cli_end_to_end_same_bytes(tmp_path):
+    params = write_inputs(tmp_path, levels(2.0, 1.0))
+    argv = ["claims", "--profile", "smoke", "--params", str(params), "--root", str(tmp_path)]
+    assert cli.main(argv) == 0
+    first = digests(tmp_path)
+    assert cli.main(argv) == 0
+    assert digests(tmp_path) == first
+    table = pd.read_csv(tmp_path / "paper_tables/smoke/claims.csv").set_index("claim")
+    assert table.loc["mazes-distral-final", "verdict"] == "reproduced"
+    assert table.loc["lt-distral-beats-multitask", "verdict"] == "reproduced"
+    assert table.loc["gw-faster", "verdict"] == "reproduced"
+    assert table.loc["gw-faster-steps", "verdict"] == "reproduced"
+    assert table.loc["gw-corridor", "verdict"] == "reproduced"
+    assert table.loc["gw-corridor", "verdict_half"] == "reproduced"
+    assert table.loc["gw-corridor", "verdict_double"] == "inconclusive"  # P(repeat) = 0.8 = 2 x 0.4 exactly
+    assert table.loc["lt-a3c-best-baseline", "verdict"] == "inconclusive"  # all baselines equal
+    assert (table["runs_per_algo"] >= 5).all() and (table["frames_per_task"] > 0).all()
+    assert "✅ reproduced" in (tmp_path / "paper_tables/smoke/claims.md").read_text()
+    # the sanity checks (random policy at 0, every curve rises): reproduced, first of their suite,
+    # learns (vs random) then improves (vs its own start), and not counted among the claims
+    for suite, prefix in (("mazes", "mazes"), ("navigation", "nav"), ("laser-tag", "lt")):
+        rows = table[table["suite"] == suite]
+        assert list(rows.index[:2]) == [f"{prefix}-learns", f"{prefix}-improves"]
+        assert (rows["kind"].iloc[:2] == "sanity check").all() and (rows["kind"].iloc[2:] == "claim").all()
+        assert (rows["verdict"].iloc[:2] == "reproduced").all()
+        assert rows["detail"].iloc[:2].str.contains("best: KL").all()
+    assert (table["kind"] == "claim").sum() == 22 and (table["kind"] == "sanity check").sum() == 6
+    markdown = (tmp_path / "paper_tables/smoke/claims.md").read_text()
+    assert "**Sanity checks first**" in markdown
+    assert "minus its own early score (the mean of its curve over the first 0.25 of the budget" in markdown
+
+
+def test_cli_missing_aggregate_exits_2_and_writes_nothing(tmp_path, capsys):
+    params = write_inputs(tmp_path, levels(2.0, 1.0))
+    (tmp_path / "results/smoke/navigation/selection.csv").unlink()
+    argv = ["claims", "--profile", "smoke", "--params", str(params), "--root", str(tmp_path)]
+    assert cli.main(argv) == 2
+    assert "navigation/selection.csv" in capsys.readouterr().err
+    assert not (tmp_path / "paper_tables/smoke/claims.csv").exists()
+
+
+def test_cli_malformed_registry_exits_2(tmp_path, capsys):
+    params = write_inputs(tmp_path, levels(2.0, 1.0))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("defaults: {confidence: 0.95, resamples: 500, seed: 0, min_runs: 4}\nclaims: []\n")
+    argv = ["claims", "--profile", "smoke", "--params", str(params), "--root", str(tmp_path), "--registry", str(bad)]
+    assert cli.main(argv) == 2
+    assert "key 'claims'" in capsys.readouterr().err
