@@ -10,20 +10,22 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.io import report as in_report  # `report(` opening a line is a keyword
 
+from distral.analysis.aggregates import AGGREGATES
+from distral.analysis.style import SUITE_FIGURES
 from distral.cli import COMMANDS
-from distral.sweep import deep_runs, deep_suites
+from distral.sweep import GRIDWORLD, deep_runs, deep_suites
+from distral.sweep import gridworld_runs as gridworld_sweep
 
-GRIDWORLD_RUN = paths.RUN_DIR.replace("{suite}", "gridworld").replace(
+GRIDWORLD_RUN = paths.RUN_DIR.replace("{suite}", GRIDWORLD).replace(
     "{hp}", paths.GRIDWORLD_HP
 )
 FIG3_PANELS = ["fig3_left", "fig3_centre", "fig3_right"]
 FIGURE_EXTS = ["png", "pdf", "csv"]
 TABLE_EXTS = ["md", "csv", "tex"]
 SUITES = deep_suites(PARAMS)
-# Figures 5-7: one figure per 3D suite, per task (Sec. 4.2).
-SUITE_FIGURE = {"mazes": "fig5", "navigation": "fig6", "laser-tag": "fig7"}
+# Figures 5-7: one figure per 3D suite, per task (App. C; the paper's numbers, style.SUITE_FIGURES).
+SUITE_FIGURE = {suite: f"fig{number}" for suite, (number, _) in SUITE_FIGURES.items()}
 FIGURE_SUITE = {figure: suite for suite, figure in SUITE_FIGURE.items()}
-AGGREGATES = ["runs", "curves", "selection", "normaliser", "random"]
 DEEP_RUN = paths.RUN_DIR
 DEEP_RUN_LOGS = ["episodes.csv", "meta.json"]
 
@@ -117,13 +119,9 @@ def gridworld_budget_json(wildcards):
 
 def gridworld_runs(profile, filename, algos=None):
     """`filename` of every grid-world run of `profile` (the algorithms x seeds)."""
-    seeds = range(PARAMS["profiles"][profile]["gridworld"]["seeds"])
-    return expand(
-        f"{GRIDWORLD_RUN}/{filename}",
-        profile=profile,
-        algo=algos or list(PARAMS["gridworld"]["algorithms"]),
-        seed=seeds,
-    )
+    return [
+        str(r.dir(profile) / filename) for r in gridworld_sweep(PARAMS, profile, algos)
+    ]
 
 
 def gridworld_figure_files(profile):
@@ -143,10 +141,12 @@ def gridworld_table_files(profile):
 
 
 SUITE_GALLERY_FILES = [
-    f"{suite}.{ext}"
-    for suite in ("mazes", "navigation", "laser-tag")
-    for ext in ("png", "pdf")
-] + ["tasks.csv", "agent_strip.png", "agent.gif"]
+    f"{suite}.{ext}" for suite in SUITES for ext in ("png", "pdf")
+] + [
+    "tasks.csv",
+    "agent_strip.png",
+    "agent.gif",
+]
 
 
 def suite_gallery_files(profile):
@@ -163,7 +163,7 @@ def deep_budget(profile):
 def deep_run_files(profile, suite=None, filenames=DEEP_RUN_LOGS):
     """The logs of every run of the profile's sweep (of one suite if given), from distral.sweep."""
     return [
-        str(paths.run_dir(profile, r.suite, r.algo, r.hp, r.seed) / name)
+        str(r.dir(profile) / name)
         for r in deep_runs(PARAMS, profile, suite)
         for name in filenames
     ]

@@ -117,3 +117,11 @@ def profile_budget(params: Mapping[str, Any], section: str, profile: str | None 
     if profile not in params["profiles"]:
         raise ParamsError(f"unknown profile {profile!r} (known: {', '.join(params['profiles'])})")
     return params["profiles"][profile][section]
+
+
+def has_distilled(algorithm: Mapping[str, Any]) -> bool:
+    """Whether an algorithm (its spec in params.yaml `deep.algorithms`, or as a run's meta.json
+    logs it) has a policy for all tasks that is evaluated: pi_0 (objective distral) or
+    A3C_multitask's common policy (columns shared). A3C_2col's shared column is not trained
+    as a policy of its own, so it has none. No torch here: the analysis uses it too."""
+    return algorithm.get("objective") == "distral" or algorithm.get("columns") == "shared"

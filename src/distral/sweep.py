@@ -1,24 +1,51 @@
-"""The deep sweep of a profile: which (suite, algorithm, hp setting, seed) runs it has.
+"""The sweeps of a profile: which (suite, algorithm, hp setting, seed) runs it has.
 
-One function shared by the Snakefile (to expand the training jobs), the analysis (to
-know which run logs must exist) and the trainer (frames per task of a suite), so
-that the three can never disagree. The sweep is the suites of params.yaml `suites`
+Shared by the Snakefile (to expand the training jobs), the commands and the analysis (to
+know which run logs must exist and where) and the trainer (frames per task of a suite), so
+that they can never disagree. The deep sweep is the suites of params.yaml `suites`
 x every algorithm of Table 1 (`deep.algorithms`) x the profile's hp subset
-(`profiles.<p>.deep.hps`) x its seeds 0..seeds-1 (Sec. 4.2: 9 settings x 4 runs).
+(`profiles.<p>.deep.hps`) x its seeds 0..seeds-1 (Sec. 4.2: 9 settings x 4 runs). The grid
+world's (Sec. 4.1) is suite "gridworld" x `gridworld.algorithms` x its one hp setting
+(paths.GRIDWORLD_HP) x the profile's seeds.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Mapping, NamedTuple
 
+from distral import paths
 from distral.config import ParamsError, profile_budget
+
+GRIDWORLD = "gridworld"  # the grid world's runs' suite wildcard
 
 
 class Run(NamedTuple):
+    """One training run: its identity is its wildcards, and its directory follows from them."""
+
     suite: str
     algo: str
     hp: str
     seed: int
+
+    def wildcards(self, profile: str) -> dict[str, Any]:
+        """The run's wildcards, as its meta.json records them."""
+        return {"profile": profile, "suite": self.suite, "algo": self.algo, "hp": self.hp, "seed": self.seed}
+
+    def dir(self, profile: str, root: Path | str = ".") -> Path:
+        """results/{profile}/{suite}/{algo}/{hp}/{seed} under `root` (paths.run_dir)."""
+        return paths.run_dir(profile, self.suite, self.algo, self.hp, self.seed, root)
+
+
+def gridworld_run(algo: str, seed: int) -> Run:
+    return Run(GRIDWORLD, algo, paths.GRIDWORLD_HP, seed)
+
+
+def gridworld_runs(params: Mapping[str, Any], profile: str, algos: list[str] | None = None) -> list[Run]:
+    """Every grid-world run of `profile` (of `algos`, default all), algorithm by algorithm."""
+    seeds = profile_budget(params, "gridworld", profile)["seeds"]
+    return [gridworld_run(algo, seed) for algo in algos or list(params["gridworld"]["algorithms"])
+            for seed in range(seeds)]
 
 
 def deep_suites(params: Mapping[str, Any]) -> list[str]:

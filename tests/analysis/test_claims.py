@@ -1,4 +1,4 @@
-"""The claims report (issue 8) on synthetic aggregates whose answer is known: a planted
+"""The claims report on synthetic aggregates whose answer is known: a planted
 effect is reproduced, a reversed one contradicted, a null one inconclusive; same seed, same
 bytes; a malformed registry is an error naming the key."""
 
@@ -230,7 +230,8 @@ def write_inputs(root: Path, deep_levels: dict, gw_seeds: int = 5) -> Path:
                                  ci_high=v + 0.1, n_seeds=gw_seeds)
                             for m, v in (("AUC return", 0.3), ("AUC steps_to_goal", -4.0))]),
               root / "paper_tables/smoke/fig3_auc.csv")
-    write_csv(pd.DataFrame(dict(algo="distral", seed=range(gw_seeds), env_steps=20000)),
+    write_csv(pd.DataFrame({"task": 0, "env_steps": 20000, "return": 1.0, "steps_to_goal": 10.0, "success_rate": 1.0,
+                            "algo": "distral", "seed": range(gw_seeds)}),
               root / "results/smoke/gridworld/evals.csv")
     params = yaml.safe_load((REPO / "params.yaml").read_text())
     params["profiles"]["smoke"]["gridworld"]["seeds"] = gw_seeds
@@ -303,7 +304,7 @@ def test_cli_missing_aggregate_exits_2_and_writes_nothing(tmp_path, capsys):
 def test_cli_malformed_registry_exits_2(tmp_path, capsys):
     params = write_inputs(tmp_path, levels(2.0, 1.0))
     bad = tmp_path / "bad.yaml"
-    bad.write_text("defaults: {confidence: 0.95, resamples: 500, seed: 0, min_runs: 4}\nclaims: []\n")
+    bad.write_text("defaults: {min_runs: 4}\nclaims: []\n")
     argv = ["claims", "--profile", "smoke", "--params", str(params), "--root", str(tmp_path), "--registry", str(bad)]
     assert cli.main(argv) == 2
     assert "key 'claims'" in capsys.readouterr().err

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import analysis_logs as logs
-from distral.analysis import deep, figs4_7, runlogs
+from distral.analysis import deep, figs4_7, runlogs, style
 from distral.sweep import Run
 
 HP_A, HP_B = logs.BUDGET["hps"]
@@ -101,7 +101,7 @@ def test_no_positive_a3c_reference_keeps_raw_returns_and_says_so(tmp_path):
     norm = out["normaliser"].set_index("task")
     assert norm.loc["t0", "divisor"] == 1.0 and norm.loc["t0", "method"].startswith("raw")
     assert norm.loc["t1", "divisor"] == 2.0
-    assert figs4_7.score_label(out["normaliser"]) == "score (return / best A3C;\nraw where no A3C reference)"
+    assert style.score_label(out["normaliser"]) == "score (return / best A3C;\nraw where no A3C reference)"
 
 
 def test_selection_takes_the_hp_with_the_best_mean_auc_over_tasks_and_runs(tmp_path):

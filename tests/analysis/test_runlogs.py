@@ -1,5 +1,5 @@
 """Run-log validation: a truncated, corrupt or incomplete log stops the aggregation with a
-message naming its path, exit 2, and nothing written (issue 7's cases, grid world included)."""
+message naming its path, exit 2, and nothing written (grid world included)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,11 @@
 """The paper's claims as tests: an effect size, a seeded bootstrap interval and a verdict each.
 
 A claim (claims.yaml) compares algorithm groups A and B of one suite. Its `effect` is signed
-so that a positive value supports the paper; the interval comes from scipy.stats.bootstrap
-(percentile method, seeded), resampling runs independently within each algorithm (and, for
-the aggregate IQM, within each task): a stratified bootstrap over runs. Verdict rule:
+so that a positive value supports the paper; the interval comes from inference.bootstrap
+(scipy.stats.bootstrap, percentile method, seeded by params.yaml `analysis.bootstrap`), resampling
+runs independently within each algorithm (and, for the aggregate IQM, within each task): a
+stratified bootstrap over runs. Functions below take `defaults`: the bootstrap settings
+(inference.settings) with the registry's `min_runs`. Verdict rule:
 reproduced if the whole interval is above 0, contradicted if it is below 0, otherwise, or
 with fewer than `min_runs` runs in an algorithm, inconclusive at this budget.
 A claim over several pairs ("A beat every B") is reproduced when every pair's interval is
@@ -16,7 +18,7 @@ import math
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable
 
 import jsonschema
 import numpy as np
@@ -24,7 +26,8 @@ import pandas as pd
 import yaml
 from scipy import stats
 
-from distral import paths
+from distral.analysis import aggregates
+from distral.analysis.inference import bootstrap
 from distral.config import ParamsError
 
 REGISTRY = "claims.yaml"
@@ -104,23 +107,6 @@ class Estimate:
     high: float
     n_min: int  # the fewest runs in any compared algorithm
     detail: str = ""
-
-
-def bootstrap(samples: Sequence[np.ndarray], statistic: Callable, defaults: dict) -> tuple[float, float, float]:
-    """Point value and seeded percentile interval of `statistic(*samples, axis)`, each sample
-    resampled independently (stratified). Samples of fewer than two values give a NaN interval."""
-    samples = [np.asarray(s, dtype=float) for s in samples]
-    if min(s.size for s in samples) < 1 or not all(np.isfinite(s).all() for s in samples):
-        return math.nan, math.nan, math.nan  # a missing or non-finite score decides nothing
-    point = float(statistic(*samples, axis=-1))
-    if min(s.size for s in samples) < 2:
-        return point, math.nan, math.nan
-    if all(np.ptp(s) == 0 for s in samples):  # nothing to resample: the interval is the point
-        return point, point, point
-    res = stats.bootstrap(samples, statistic, vectorized=True, axis=-1, paired=False,
-                          confidence_level=defaults["confidence"], n_resamples=defaults["resamples"],
-                          method=defaults.get("method", "percentile"), rng=np.random.default_rng(defaults["seed"]))
-    return point, float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
 def mean_contrast(sign: float) -> Callable:
@@ -204,29 +190,14 @@ class SuiteData:
     random: pd.DataFrame | None = None  # random.csv: the uniform random policy per task
 
 
-RUNS_COLUMNS = ["suite", "algo", "hp", "seed", "task", "policy", "status", "frames_reached",
-                "auc", "final", "auc_score", "final_score"]
-CURVES_COLUMNS = ["suite", "algo", "hp", "seed", "task", "policy", "frames", "return", "score", "n_episodes"]
-SELECTION_COLUMNS = ["suite", "algo", "policy", "hp", "criterion", "n_runs"]
-RANDOM_COLUMNS = ["suite", "task", "n_episodes", "mean_return", "divisor", "score"]
-
-
-def read_table(path: Path, columns: list[str]) -> pd.DataFrame:
-    """A CSV that must have `columns`; a missing file or column is an error naming it."""
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: not found (run aggregate-deep first)")
-    frame = pd.read_csv(path)
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
-    return frame
+CLAIMS_AGGREGATES = ("runs", "curves", "selection", "random")  # what the claims read of a suite
 
 
 def read_suite(root: Path, profile: str, suite: str, frames_per_task: int) -> SuiteData:
-    base = root / paths.SUITE_DIR.format(profile=profile, suite=suite)
-    return SuiteData(read_table(base / "runs.csv", RUNS_COLUMNS), read_table(base / "curves.csv", CURVES_COLUMNS),
-                     read_table(base / "selection.csv", SELECTION_COLUMNS), frames_per_task, base,
-                     read_table(base / "random.csv", RANDOM_COLUMNS))
+    """A suite's aggregates (aggregates.read_suite) as the claims read them."""
+    tables = aggregates.read_suite(root, profile, suite, CLAIMS_AGGREGATES)
+    return SuiteData(tables["runs"], tables["curves"], tables["selection"], frames_per_task,
+                     aggregates.aggregate_file(root, profile, suite, "runs").parent, tables["random"])
 
 
 def selected_hp(data: SuiteData, algo: str, policy: str) -> str:

@@ -31,6 +31,14 @@ import math
 import numpy as np
 import pandas as pd
 
+from distral.analysis.aggregates import (  # the schemas of the tables this module makes
+    CURVES_COLUMNS,
+    NORMALISER_COLUMNS,
+    RANDOM_COLUMNS,
+    RUNS_COLUMNS,
+    SELECTION_COLUMNS,
+)
+
 N_BINS = 20                 # equal bins over the budget's frames per task
 FINAL_FRACTION = 0.05       # "final" = the last 5 % of the budget (the last bin of 20)
 NORMALISED_SUITES = ("navigation", "laser-tag")  # App. B.2: normalised by the best standard A3C
@@ -38,13 +46,6 @@ REFERENCE_ALGO = "A3C"      # "a standard A3C agent" (App. B.2)
 POLICY_ORDER = ("task", "distilled")
 
 RUN_KEYS = ["suite", "algo", "hp", "seed"]
-RUNS_COLUMNS = ["suite", "algo", "hp", "seed", "task", "policy", "status", "frames_reached", "auc", "final",
-                "auc_score", "final_score"]
-CURVES_COLUMNS = ["suite", "algo", "hp", "seed", "task", "policy", "frames", "return", "score", "n_episodes"]
-SELECTION_COLUMNS = ["suite", "algo", "policy", "hp", "criterion", "n_runs"]
-RANDOM_COLUMNS = ["suite", "task", "n_episodes", "mean_return", "std_return", "divisor", "score", "score_sem"]
-NORMALISER_COLUMNS = ["suite", "task", "reference", "divisor", "statistic", "best_hp", "best_seed", "n_runs",
-                      "method"]
 
 
 def bin_edges(budget_frames: int, n_bins: int = N_BINS) -> np.ndarray:

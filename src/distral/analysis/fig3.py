@@ -1,10 +1,7 @@
-"""Figures, drawn only from logs. Every figure is saved as PNG + PDF with the CSV of the
-plotted numbers beside it, with deterministic bytes (no PDF creation date, seeded
-statistics), so a rerun on the same logs changes nothing."""
+"""Figure 3 (the grid world, Sec. 4.1), drawn only from logs: learning curves (left), example
+tasks (centre) and the distilled policy in the corridor (right). Saved by style.save_figure."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import matplotlib
 
@@ -14,7 +11,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.patches import Circle, FancyArrow, Rectangle  # noqa: E402
 
-from distral.io import atomic_path, write_csv  # noqa: E402
+from distral.analysis.style import GRIDWORLD_STYLE, METRIC_LABEL  # noqa: E402
 
 # Arrow direction (d_row, d_col) of each action name logged in pi0.csv; "stay" is a circle.
 ARROWS = {"up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1)}
@@ -37,28 +34,13 @@ class GridMap:
         """Free cells with walls directly above and below: the corridor of Fig. 3 (right)."""
         return [(r, c) for r, c in self.free_cells if not self.is_free(r - 1, c) and not self.is_free(r + 1, c)]
 
-ALGO_STYLE = {"distral": ("tab:blue", "Distral (KL, soft Q + distillation)"),
-              "soft_q": ("tab:red", "single-task soft Q")}
-METRIC_LABEL = {"return": "average return", "steps_to_goal": "steps to goal"}
-
-
-def save_figure(fig: plt.Figure, data: pd.DataFrame, stem: str | Path) -> None:
-    """Write stem.png, stem.pdf (no creation date) and stem.csv, each atomically."""
-    stem = Path(stem)
-    with atomic_path(stem.with_suffix(".png")) as tmp:
-        fig.savefig(tmp, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
-    with atomic_path(stem.with_suffix(".pdf")) as tmp:
-        fig.savefig(tmp, format="pdf", bbox_inches="tight", metadata={"CreationDate": None, "Creator": None, "Producer": None})
-    write_csv(data, stem.with_suffix(".csv"))
-    plt.close(fig)
-
 
 def learning_curves(summary: pd.DataFrame, conf: float) -> plt.Figure:
     """Fig. 3 left: mean over seeds of the task-averaged evaluation, with a bootstrap band."""
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
     for ax, metric in zip(axes, ("return", "steps_to_goal")):
         for algo, group in summary[summary["metric"] == metric].groupby("algo", sort=True):
-            color, label = ALGO_STYLE.get(algo, (None, algo))
+            color, label = GRIDWORLD_STYLE.get(algo, (None, algo))
             n = int(group["n_seeds"].iloc[0])
             ax.plot(group["env_steps"], group["mean"], color=color, label=f"{label} ({n} seeds)")
             ax.fill_between(group["env_steps"], group["ci_low"], group["ci_high"], color=color, alpha=0.25, lw=0)

@@ -1,7 +1,7 @@
 """Figures 4-7 (Sec. 4.2, App. C), drawn with seaborn from the suite aggregates only.
 
 Every number drawn is computed here from runs.csv / curves.csv / selection.csv and saved
-in the CSV beside the figure (plots.save_figure: PNG + PDF without creation date + CSV).
+in the CSV beside the figure (style.save_figure: PNG + PDF without creation date + CSV).
 
 - Curve panels (Figure 4 A1, B1, C1, D1): per algorithm, the runs of its selected hp
   setting; the bold line is the mean over runs of the task-averaged score, the band is
@@ -32,38 +32,15 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from distral.analysis.deep import per_run_scores, random_score  # noqa: E402
+from distral.analysis.style import RANDOM_STYLE, RC, SUITE_TITLE, palette, score_label  # noqa: E402
 
-SUITE_TITLE = {"mazes": "mazes", "navigation": "navigation", "laser-tag": "laser-tag"}
+# Figure 4's panels, as in the paper: (panel, suite, policy, curve or rank).
 FIG4_PANELS = [("A1", "mazes", "task", "curve"), ("A2", "mazes", "task", "rank"),
                ("B1", "mazes", "distilled", "curve"), ("B2", "mazes", "distilled", "rank"),
                ("C1", "navigation", "task", "curve"), ("C2", "navigation", "task", "rank"),
                ("D1", "laser-tag", "task", "curve"), ("D2", "laser-tag", "task", "rank")]
 UNTRAINED = "A3C (untrained network)"
 RANDOM = "random policy"
-RANDOM_STYLE = {"color": "0.55", "ls": ":", "lw": 1.6}
-STYLE = {"axes.titlesize": 10, "axes.labelsize": 9, "xtick.labelsize": 8, "ytick.labelsize": 8,
-         "legend.fontsize": 8}
-
-
-# Indices into seaborn's colour-blind palette, in Table 1's order: the A3C baselines in blue /
-# grey / light blue, the Distral algorithms in green, purple, vermillion, orange.
-PALETTE_INDEX = (0, 7, 9, 2, 4, 3, 1)
-
-
-def palette(algos: list[str]) -> dict[str, tuple]:
-    """One fixed, distinguishable colour per algorithm (params order), the same in every figure."""
-    colours = sns.color_palette("colorblind", 10)
-    return {algo: colours[PALETTE_INDEX[i % len(PALETTE_INDEX)]] for i, algo in enumerate(algos)}
-
-
-def score_label(normaliser: pd.DataFrame) -> str:
-    """The y label a suite's scores have: raw returns, or returns / best A3C (App. B.2)."""
-    scaled = normaliser["method"].str.startswith("score =")
-    if scaled.all():
-        return "score (return / best A3C)"
-    if scaled.any():
-        return "score (return / best A3C;\nraw where no A3C reference)"
-    return "average return"
 
 
 # --------------------------------------------------------------------------- data
@@ -168,7 +145,7 @@ def figure4(suites: dict[str, dict[str, pd.DataFrame]], algos: list[str], budget
     """Figure 4 from {suite: {runs, curves, selection, normaliser}}; returns (figure, data)."""
     colors = palette(algos)
     records = []
-    with sns.axes_style("whitegrid"), plt.rc_context(STYLE):
+    with sns.axes_style("whitegrid"), plt.rc_context(RC):
         fig, axes = plt.subplots(2, 4, figsize=(17, 7.6), layout="constrained")
         for ax, (panel, suite, policy, kind) in zip(axes.flat, FIG4_PANELS):
             tables = suites[suite]
@@ -227,7 +204,7 @@ def suite_figure(tables: dict[str, pd.DataFrame], suite: str, number: int, polic
     ncols = min(4, len(tasks))
     rows_per_policy = math.ceil(len(tasks) / ncols)
     records = []
-    with sns.axes_style("whitegrid"), plt.rc_context(STYLE):
+    with sns.axes_style("whitegrid"), plt.rc_context(RC):
         fig, axes = plt.subplots(rows_per_policy * len(policies), ncols, squeeze=False, layout="constrained",
                                  figsize=(4.2 * ncols, 2.9 * rows_per_policy * len(policies)))
         for p, policy in enumerate(policies):

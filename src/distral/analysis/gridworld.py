@@ -1,4 +1,4 @@
-"""Aggregate the runs' tidy logs: learning curves with confidence bands and AUC tables.
+"""Aggregate the grid-world runs (Fig. 3 left): learning curves with confidence bands and AUC tables.
 
 Grid world (Fig. 3 left): a run's curve is the mean over its tasks at each
 evaluation; seeds are the independent replicates, so intervals are over seeds.
@@ -12,6 +12,8 @@ import pandas as pd
 
 from distral.analysis.inference import bootstrap_ci, normalised_auc
 
+# `settings` below: the bootstrap settings, distral.analysis.inference.settings(params).
+
 CURVE_METRICS = ("return", "steps_to_goal")
 
 
@@ -20,19 +22,15 @@ def seed_curves(evals: pd.DataFrame) -> pd.DataFrame:
     return evals.groupby(["algo", "seed", "env_steps"], as_index=False)[list(CURVE_METRICS)].mean()
 
 
-def curve_summary(curves: pd.DataFrame, analysis: dict) -> pd.DataFrame:
+def curve_summary(curves: pd.DataFrame, settings: dict) -> pd.DataFrame:
     """Per (algo, env_steps, metric): mean over seeds and its bootstrap interval."""
     rows = []
     for (algo, steps), group in curves.groupby(["algo", "env_steps"], sort=True):
         for metric in CURVE_METRICS:
-            low, high = _ci(group[metric].to_numpy(), analysis)
+            low, high = bootstrap_ci(group[metric].to_numpy(), settings)
             rows.append({"algo": algo, "env_steps": steps, "metric": metric,
                          "mean": group[metric].mean(), "ci_low": low, "ci_high": high, "n_seeds": len(group)})
     return pd.DataFrame(rows)
-
-
-def _ci(samples: np.ndarray, analysis: dict) -> tuple[float, float]:
-    return bootstrap_ci(samples, analysis["confidence"], analysis["bootstrap_resamples"], analysis["bootstrap_seed"])
 
 
 def seed_aucs(curves: pd.DataFrame) -> pd.DataFrame:
@@ -46,24 +44,23 @@ def seed_aucs(curves: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def auc_table(aucs: pd.DataFrame, analysis: dict) -> pd.DataFrame:
-    """AUC of each algorithm, and of each algorithm minus the baseline paired by seed."""
-    baseline = analysis["baseline"]
+def auc_table(aucs: pd.DataFrame, baseline: str, settings: dict) -> pd.DataFrame:
+    """AUC of each algorithm, and of each algorithm minus `baseline` paired by seed."""
     rows = []
     for algo, group in aucs.groupby("algo", sort=True):
         for metric in CURVE_METRICS:
-            rows.append(_auc_row(algo, metric, group[metric].to_numpy(), analysis))
+            rows.append(_auc_row(algo, metric, group[metric].to_numpy(), settings))
     base = aucs[aucs["algo"] == baseline]
     for algo, group in aucs[aucs["algo"] != baseline].groupby("algo", sort=True):
         paired = group.merge(base, on="seed", suffixes=("", "_base"), how="inner")
         for metric in CURVE_METRICS:
             diff = (paired[metric] - paired[f"{metric}_base"]).to_numpy()
-            rows.append(_auc_row(f"{algo} - {baseline}", metric, diff, analysis))
+            rows.append(_auc_row(f"{algo} - {baseline}", metric, diff, settings))
     return pd.DataFrame(rows)
 
 
-def _auc_row(label: str, metric: str, values: np.ndarray, analysis: dict) -> dict:
-    low, high = _ci(values, analysis)
+def _auc_row(label: str, metric: str, values: np.ndarray, settings: dict) -> dict:
+    low, high = bootstrap_ci(values, settings)
     return {"comparison": label, "metric": f"AUC {metric}", "mean": float(values.mean()),
             "ci_low": low, "ci_high": high, "n_seeds": len(values)}
 

@@ -26,7 +26,8 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from distral import paths
+from distral.config import has_distilled
+from distral.sweep import gridworld_runs
 
 STATUSES = ("completed", "diverged")
 
@@ -123,13 +124,6 @@ def _check_wildcards(meta: Mapping[str, Any], path: Path, expected: Mapping[str,
 
 
 # --------------------------------------------------------------------------- deep runs
-def has_distilled(algorithm_spec: Mapping[str, Any]) -> bool:
-    """Whether a run logs evaluations of a policy for all tasks: pi_0 (objective distral) or
-    A3C_multitask's common policy (columns shared). Same rule as the trainer's
-    `Algorithm.has_distilled`, read from the run's logged algorithm spec."""
-    return algorithm_spec.get("objective") == "distral" or algorithm_spec.get("columns") == "shared"
-
-
 def deep_eval_frames(total_updates: int, updates_done: int, frames_per_update: int, interval: int) -> list[int]:
     """Frames per task of the distilled-policy evaluations the trainer makes: at 0, then at the
     first update at least `interval` frames after the previous one, and at the end of the budget;
@@ -231,8 +225,7 @@ def read_deep_runs(runs: Iterable, profile: str, root: Path | str = ".") -> tupl
     Stops at the first bad log, naming it; nothing is read past it."""
     frames, infos = [], []
     for run in runs:
-        wildcards = {"profile": profile, "suite": run.suite, "algo": run.algo, "hp": run.hp, "seed": run.seed}
-        episodes, shape = read_deep_run(paths.run_dir(profile, run.suite, run.algo, run.hp, run.seed, root), wildcards)
+        episodes, shape = read_deep_run(run.dir(profile, root), run.wildcards(profile))
         tag = {"suite": run.suite, "algo": run.algo, "hp": run.hp, "seed": run.seed}
         frames.append(episodes.assign(**tag))
         infos.append({**tag, **{k: v for k, v in shape.items() if k != "meta"},
@@ -327,11 +320,6 @@ def _check_gridworld_evals(evals: pd.DataFrame, meta: Mapping[str, Any], meta_pa
 def read_gridworld_runs(params: Mapping[str, Any], profile: str, filename: str, root: Path | str = ".",
                         algos: list[str] | None = None) -> pd.DataFrame:
     """`filename` of every grid-world run of `profile` (`algos`, default all, x seeds), checked."""
-    frames = []
-    for algo in algos or list(params["gridworld"]["algorithms"]):
-        for seed in range(params["profiles"][profile]["gridworld"]["seeds"]):
-            run_dir = paths.run_dir(profile, "gridworld", algo, paths.GRIDWORLD_HP, seed, root)
-            wildcards = {"profile": profile, "suite": "gridworld", "algo": algo, "hp": paths.GRIDWORLD_HP,
-                         "seed": seed}
-            frames.append(read_gridworld_run(run_dir, filename, wildcards))
+    frames = [read_gridworld_run(run.dir(profile, root), filename, run.wildcards(profile))
+              for run in gridworld_runs(params, profile, algos)]
     return pd.concat(frames, ignore_index=True)

@@ -15,12 +15,14 @@ from pathlib import Path
 import pandas as pd
 
 from distral import paths, sweep
+from distral.analysis import aggregates, inference, runlogs
 from distral.analysis import claims as C
-from distral.analysis import runlogs
-from distral.analysis.fig3 import GridMap, save_figure
+from distral.analysis.fig3 import GridMap
 from distral.analysis.profiles import performance_profiles_figure
+from distral.analysis.style import save_figure
 from distral.analysis.tables import write_table
-from distral.config import ParamsError, load_params, profile_budget
+from distral.commands.common import add_common_arguments, load
+from distral.config import ParamsError, profile_budget
 from distral.io import write_csv, write_text
 
 AGG_CAPTION = ("Aggregate final scores (rliable style): interquartile mean over runs x tasks of each "
@@ -30,17 +32,16 @@ MARK = {"reproduced": "✅ reproduced", "contradicted": "❌ contradicted", "inc
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--profile", help="budget profile (default: params.yaml's `profile`)")
-    parser.add_argument("--params", default="params.yaml", help="parameters file")
+    add_common_arguments(parser)
     parser.add_argument("--registry", help="claims registry (default: the packaged claims.yaml)")
-    parser.add_argument("--root", default=".", help="directory that holds results/, figures/, paper_tables/")
 
 
 def run(args: argparse.Namespace) -> int:
-    params = load_params(args.params, {"profile": args.profile} if args.profile else None)
+    params, profile = load(args)
     registry = C.load_registry(args.registry)
     check_algorithms(registry, params)
-    profile, root, defaults = params["profile"], Path(args.root), registry["defaults"]
+    root = Path(args.root)
+    defaults = {**inference.settings(params), **registry["defaults"]}  # the bootstrap settings, min_runs
     wanted = {c["suite"] for c in registry["claims"]} - {"gridworld"}
     order = sweep.deep_suites(params) + sorted(wanted - set(sweep.deep_suites(params)))
     budget = profile_budget(params, "deep", profile)
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     profiles = pd.concat([C.performance_profile(d, s) for s, d in suites.items()], ignore_index=True)
     profiles = profiles.sort_values("algo", key=by_table1, kind="stable").sort_values(
         "suite", key=lambda col: col.map(list(suites).index), kind="stable").reset_index(drop=True)
-    figure = performance_profiles_figure(profiles, profile)
+    figure = performance_profiles_figure(profiles, profile, params["deep"]["algorithms"])
 
     tables, figures = root / paths.TABLE_DIR.format(profile=profile), root / paths.FIGURE_DIR.format(profile=profile)
     write_csv(table, tables / "claims.csv")
@@ -102,22 +103,19 @@ class GridInputs:
         self._auc = None
 
     def auc_table(self) -> tuple[pd.DataFrame, Path]:
-        path = self.root / paths.TABLE_DIR.format(profile=self.profile) / "fig3_auc.csv"
         if self._auc is None:
-            self._auc = C.read_table(path, ["comparison", "metric", "mean", "ci_low", "ci_high", "n_seeds"])
-        return self._auc, path
+            self._auc = aggregates.read_fig3_auc(self.root, self.profile)
+        return self._auc, aggregates.fig3_auc_file(self.root, self.profile)
 
     def evals_steps(self) -> int:
         """The env steps per task the grid-world logs reached (results/P/gridworld/evals.csv)."""
-        path = self.root / paths.SUITE_DIR.format(profile=self.profile, suite="gridworld") / "evals.csv"
-        return int(C.read_table(path, ["env_steps", "seed", "algo"])["env_steps"].max())
+        return int(aggregates.read_gridworld_evals(self.root, self.profile)["env_steps"].max())
 
     def layout(self, algo: str) -> GridMap:
         """The map as seed 0's run logged it: the analysis reads logs, not the environment."""
-        run = paths.run_dir(self.profile, "gridworld", algo, paths.GRIDWORLD_HP, 0, self.root)
-        wildcards = {"profile": self.profile, "suite": "gridworld", "algo": algo, "hp": paths.GRIDWORLD_HP,
-                     "seed": 0}
-        return GridMap(runlogs.read_gridworld_run(run, "map.csv", wildcards))
+        run = sweep.gridworld_run(algo, 0)
+        return GridMap(runlogs.read_gridworld_run(run.dir(self.profile, self.root), "map.csv",
+                                                  run.wildcards(self.profile)))
 
     def pi0(self, algo: str) -> pd.DataFrame:
         """Every seed's checked pi0.csv."""

@@ -8,14 +8,17 @@ import argparse
 from distral.config import ParamsError, load_params
 from distral.sweep import deep_suites
 
+ROOT_HELP = "directory that holds results/, figures/, paper_tables/"
 
-def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+
+def add_common_arguments(parser: argparse.ArgumentParser, root_help: str = ROOT_HELP) -> None:
     parser.add_argument("--profile", help="budget profile (default: params.yaml's `profile`)")
     parser.add_argument("--params", default="params.yaml", help="parameters file")
-    parser.add_argument("--root", default=".", help="directory that holds results/, figures/, paper_tables/")
+    parser.add_argument("--root", default=".", help=root_help)
 
 
 def load(args: argparse.Namespace) -> tuple[dict, str]:
+    """params.yaml (--params), validated, with --profile as its `profile` when given."""
     params = load_params(args.params, {"profile": args.profile} if args.profile else None)
     return params, params["profile"]
 

@@ -1,7 +1,8 @@
 """Draw a 3D suite's per-task figure (App. C): Figure 5 (mazes: task and distilled policies),
-Figure 6 (navigation: both), Figure 7 (laser-tag: task policies only, as in the paper).
+Figure 6 (navigation: both), Figure 7 (laser-tag: task policies only, as in the paper);
+the mapping is distral.analysis.style.SUITE_FIGURES.
 
-Reads results/{profile}/{suite}/{runs,curves,selection,normaliser}.csv (from aggregate-deep)
+Reads results/{profile}/{suite}/{runs,curves,selection,normaliser,random}.csv (from aggregate-deep)
 and writes figures/{profile}/fig{5,6,7}.{png,pdf,csv}.
 """
 
@@ -11,15 +12,12 @@ import argparse
 from pathlib import Path
 
 from distral import paths
-from distral.analysis import fig3, figs4_7
+from distral.analysis import figs4_7
 from distral.analysis.aggregates import read_suite
+from distral.analysis.style import SUITE_FIGURES, save_figure
 from distral.commands.common import add_common_arguments, check_suite, load
 from distral.config import ParamsError, profile_budget
 from distral.sweep import frames_per_task
-
-# suite -> (figure number, policies drawn), App. C.
-SUITE_FIGURES = {"mazes": (5, ["task", "distilled"]), "navigation": (6, ["task", "distilled"]),
-                 "laser-tag": (7, ["task"])}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,6 +36,6 @@ def run(args: argparse.Namespace) -> int:
     text = figs4_7.budget_text(budget, {args.suite: frames_per_task(budget, args.suite, profile)})
     fig, data = figs4_7.suite_figure(tables, args.suite, number, policies, list(params["deep"]["algorithms"]), text)
     stem = Path(args.root) / paths.FIGURE_DIR.format(profile=profile) / f"fig{number}"
-    fig3.save_figure(fig, data, stem)
+    save_figure(fig, data, stem)
     print(f"Figure {number} written to {stem}.{{png,pdf,csv}}")
     return 0

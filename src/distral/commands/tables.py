@@ -1,6 +1,6 @@
 """Write Table 1 and Table 2 of a profile (paper_tables/{profile}/table{1,2}.{md,csv,tex}).
 
-Table 1 reads the three suites' aggregates (aggregate-deep); Table 2 reads params.yaml
+Table 1 reads the aggregates (aggregate-deep) of every suite of params.yaml `suites`; Table 2 reads params.yaml
 `suites` and, for the backend and resolution actually used, the first run's meta.json
 of each suite (checked like every run log).
 """
@@ -11,14 +11,12 @@ import argparse
 from pathlib import Path
 
 from distral import paths
-from distral.analysis import paper_tables, runlogs
+from distral.analysis import inference, runlogs, tables
 from distral.analysis.aggregates import read_suite
-from distral.analysis.tables import to_latex, to_markdown, write_table
-from distral.commands.common import add_common_arguments, check_suite, load
-from distral.commands.figure4 import SUITES
+from distral.commands.common import add_common_arguments, load
 from distral.config import profile_budget
 from distral.io import write_csv, write_text
-from distral.sweep import deep_runs, frames_per_task
+from distral.sweep import deep_runs, deep_suites, frames_per_task
 
 TABLE1_CAPTION = (
     "Table 1. The seven algorithms (alpha; logits of the task policies, eq 12) and, per suite, the AUC "
@@ -38,30 +36,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     params, profile = load(args)
-    for suite in SUITES:
-        check_suite(params, suite, args.params)
+    suites, settings = deep_suites(params), inference.settings(params)
     budget = profile_budget(params, "deep", profile)
     out = Path(args.root) / paths.TABLE_DIR.format(profile=profile)
-    suites = {suite: read_suite(args.root, profile, suite) for suite in SUITES}
-    table = paper_tables.table1(params["deep"]["algorithms"], suites)
-    frames = ", ".join(f"{s} {frames_per_task(budget, s, profile):,} env frames per task" for s in SUITES)
+    aggregates = {suite: read_suite(args.root, profile, suite) for suite in suites}
+    table = tables.table1(params["deep"]["algorithms"], aggregates, settings)
+    frames = ", ".join(f"{s} {frames_per_task(budget, s, profile):,} env frames per task" for s in suites)
     budget_text = f"{frames}; {len(budget['hps'])} hp setting(s) x {budget['seeds']} seeds"
-    caption = TABLE1_CAPTION.format(conf=paper_tables.CONFIDENCE, profile=profile, budget=budget_text)
-    readable = paper_tables.table1_readable(table, list(SUITES))
+    caption = TABLE1_CAPTION.format(conf=settings["confidence"], profile=profile, budget=budget_text)
+    readable = tables.table1_readable(table, suites)
     write_csv(table, out / "table1.csv")
-    write_text(to_markdown(readable, caption), out / "table1.md")
-    write_text(to_latex(readable, caption), out / "table1.tex")
-    info = {suite: _suite_info(params, profile, suite, args.root) for suite in SUITES}
-    table2 = paper_tables.table2({s: params["suites"][s] for s in SUITES}, info)
-    write_table(table2, out / "table2", TABLE2_CAPTION.format(profile=profile))
-    print(to_markdown(readable, caption))
+    write_text(tables.to_markdown(readable, caption), out / "table1.md")
+    write_text(tables.to_latex(readable, caption), out / "table1.tex")
+    info = {suite: _suite_info(params, profile, suite, args.root) for suite in suites}
+    table2 = tables.table2({s: params["suites"][s] for s in suites}, info)
+    tables.write_table(table2, out / "table2", TABLE2_CAPTION.format(profile=profile))
+    print(tables.to_markdown(readable, caption))
     print(f"Tables 1 and 2 written to {out}/table{{1,2}}.{{md,csv,tex}}")
     return 0
 
 
 def _suite_info(params: dict, profile: str, suite: str, root) -> dict:
     """Backend and resolved options of the suite's first run (every run of a suite shares them)."""
-    run = deep_runs(params, profile, suite)[0]
-    run_dir = paths.run_dir(profile, suite, run.algo, run.hp, run.seed, root)
-    meta = runlogs.read_meta(run_dir / "meta.json")
+    meta = runlogs.read_meta(deep_runs(params, profile, suite)[0].dir(profile, root) / "meta.json")
     return {"backend": meta.get("config", {}).get("backend"), "options": meta.get("suite_resolved_options")}

@@ -26,7 +26,6 @@ from distral.envs.vizdoom import wad as wadlib  # noqa: E402
 from distral.envs.vizdoom.scripted import scripted_agent  # noqa: E402
 from distral.io import atomic_path  # noqa: E402
 
-SUITES = ("mazes", "navigation", "laser-tag")
 PICTURE_RESOLUTION = [240, 320]  # larger than the agent's 84x84 so people can see detail
 SEED = 0
 WARMUP_STEPS = 12  # scripted steps before the first-person snapshot (away from the spawn wall)
