@@ -19,14 +19,14 @@ import pandas as pd
 import pytest
 
 import analysis_logs as logs
+from claims_helpers import ALGOS, DEFAULTS, claim_by_id, suite_data
+from claims_helpers import make_suite as make_aggregates
 from distral.analysis import claims as C
 from distral.analysis import deep, runlogs
 from distral.cli import main
 from distral.config import ParamsError, load_params
 from distral.deep import random_policy
 from distral.envs.registry import make_suite
-from test_claims import ALGOS, DEFAULTS, claim_by_id, suite_data
-from test_claims import make_suite as make_aggregates
 
 REPO = Path(__file__).resolve().parents[2]
 HP = logs.BUDGET["hps"][0]

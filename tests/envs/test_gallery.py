@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from distral.envs.vizdoom import gallery as suite_gallery
+from distral.cli import main as distral_main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,20 +26,21 @@ def digest(directory: Path) -> dict[str, str]:
 def test_gallery_writes_frames_maps_table_and_gif_reproducibly(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     argv = ["--params", str(ROOT / "params.yaml"), "--profile", "smoke", "--suites", "navigation", "--gif-steps", "8"]
-    assert suite_gallery.main(argv) == 0
+    assert distral_main(["suite-gallery", *argv]) == 0
     out = tmp_path / "figures" / "smoke" / "suites"
     assert {"navigation.png", "navigation.pdf", "tasks.csv", "agent_strip.png", "agent.gif"} <= set(digest(out))
     table = pd.read_csv(out / "tasks.csv")
     assert list(table["task"]) == ["object_rewards", "return_objects", "goal_locations", "obstructed_goals"]
     first = digest(out)
-    suite_gallery.main(argv)
+    distral_main(["suite-gallery", *argv])
     assert digest(out) == first  # same seed, same bytes
 
 
-def test_gallery_rejects_unknown_profile(tmp_path, monkeypatch):
+def test_gallery_rejects_unknown_profile(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(ValueError, match="--profile: unknown profile 'huge'"):
-        suite_gallery.main(["--params", str(ROOT / "params.yaml"), "--profile", "huge"])
+    assert distral_main(["suite-gallery", "--params", str(ROOT / "params.yaml"), "--profile", "huge"]) == 2
+    assert "profile 'huge'" in capsys.readouterr().err
+    assert not (tmp_path / "figures").exists()
 
 
 def test_bench_script_prints_rates_and_times(tmp_path, monkeypatch, capsys):
