@@ -26,7 +26,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from distral import paths
+from distral import paths, schedule
 
 STATUSES = ("completed", "diverged")
 
@@ -131,16 +131,9 @@ def has_distilled(algorithm_spec: Mapping[str, Any]) -> bool:
 
 
 def deep_eval_frames(total_updates: int, updates_done: int, frames_per_update: int, interval: int) -> list[int]:
-    """Frames per task of the distilled-policy evaluations the trainer makes: at 0, then at the
-    first update at least `interval` frames after the previous one, and at the end of the budget;
-    a diverged run stops after its last good update (no final evaluation beyond it)."""
-    points, last = [], None
-    for update in range(updates_done + 1):
-        frames = update * frames_per_update
-        if last is None or (frames != last and (frames - last >= interval or update >= total_updates)):
-            points.append(frames)
-            last = frames
-    return points
+    """Frames per task of the distilled-policy evaluations the trainer makes, from the schedule
+    it follows (distral.schedule): a diverged run has none beyond its last good update."""
+    return schedule.eval_frames(total_updates, updates_done, frames_per_update, interval)
 
 
 def deep_run_shape(meta: Mapping[str, Any], path: Path) -> dict:
