@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_claims import ALGOS, DEFAULTS, claim_by_id, suite_data
+from test_claims import make_suite as make_aggregates
 
 import analysis_logs as logs
 from distral.analysis import claims as C
@@ -25,8 +27,6 @@ from distral.cli import main
 from distral.config import ParamsError, load_params
 from distral.deep import random_policy
 from distral.envs.registry import make_suite
-from test_claims import ALGOS, DEFAULTS, claim_by_id, suite_data
-from test_claims import make_suite as make_aggregates
 
 REPO = Path(__file__).resolve().parents[2]
 HP = logs.BUDGET["hps"][0]

@@ -124,8 +124,8 @@ def _mean_over_envs(x_t: torch.Tensor) -> torch.Tensor:
 def policy_diagnostics(out: Outputs) -> dict[str, torch.Tensor]:
     """Per-state means over a rollout of KL(pi_i || pi_0) and the entropies of pi_i and pi_0.
 
-    What issue 10 asked to log: whether pi_0 follows the task policies (KL falls) or
-    stays where it started. No gradient flows; these are measurements only.
+    Whether pi_0 follows the task policies (KL falls) or stays where it started, as it did
+    under the RMSProp epsilon bug that froze pi_0. No gradient flows; these are measurements only.
     """
     with torch.no_grad():
         stats = {"entropy_pi_i": -losses.entropy_loss(out.logits).mean()}
