@@ -18,7 +18,7 @@ Determinism. Actions are sampled in the main thread only, with the run's generat
 a fixed order (step, half, task, env); each environment is stepped by exactly one
 thread per step and writes only its own slots of the shared arrays; finished episodes
 are logged in a fixed order. The numbers are therefore the same whatever the number of
-worker threads (0 = step in the main thread), which tests/test_actors.py checks.
+worker threads (0 = step in the main thread), which tests/deep/test_actors.py checks.
 """
 
 from __future__ import annotations

@@ -193,7 +193,7 @@ def stacked_step(p: StackedColumns, obs: torch.Tensor, first: torch.Tensor, stat
     """One acting step of n columns at once: obs [n, B, H, W, 3] uint8, first [n, B], state ([n, B, 256],)*2.
 
     Column j sees only obs[j]; the result equals Column.forward on a single time step
-    of each task (tests/test_nets_acting.py checks it against the per-task call).
+    of each task (tests/deep/test_actors.py checks it against the per-task call).
     Returns logits [n, B, A], value [n, B] and the new state (fp32).
     """
     n, B, H, W, C = obs.shape

@@ -189,8 +189,9 @@ class Trainer:
         The paper's workers each clipped their own gradient before applying it; one global
         norm over the sum of all tasks' gradients would let a task with a large gradient
         shrink every other task's update (an interference Distral's comparisons must not
-        contain: with it, pi_0 stayed frozen in the toy runs). So each task's loss is differentiated separately, its gradient
-        clipped to `max_grad_norm` (`clip: per_task`), and the clipped gradients summed.
+        contain; found with the RMSProp epsilon bug that froze pi_0, docs/deep.md). So each
+        task's loss is differentiated separately, its gradient clipped to `max_grad_norm`
+        (`clip: per_task`), and the clipped gradients summed.
         """
         lr = learning_rate(self.lr0, self.config["deep"]["lr_final_divisor"], self.frames(), self.total_frames)
         for group in self.optimiser.param_groups:
