@@ -1,15 +1,14 @@
-"""Throughput of the training loop on a ViZDoom suite: whole loop against its bounds, old loop alongside.
+"""Throughput of the training loop: whole loop against its bounds (environments alone, network alone).
 
 For each configuration (algorithm x resolution x precision; default: A3C and KL+ent_2col,
-42x42 and 84x84, fp32 and bf16), on mazes with 8 tasks x 16 envs per task, rollouts of 20,
-one subprocess per configuration, prints env frames/s (all tasks together, action repeat
-included) of:
+42x42 and 84x84, fp32 and bf16), on a suite (default mazes; the toy suite too, whose
+environments cost almost nothing, so the loop runs near the network's own speed) with
+8 tasks x 16 envs per task, rollouts of 20, one subprocess per configuration, prints env
+frames/s (all tasks together, action repeat included) of:
   new     the loop as trained: distral.deep.actors.rollout (env worker threads, halves overlapped,
           one batched network call for all tasks) + Trainer.learn;
-  new_1t  the same loop learning on the acting threads only (before this loop used all the
-          run's cores for learning): what the learner's extra threads add;
-  old     main's loop before issue 9 (commit 60f87a3), copied below: per task and per step a
-          network call on B envs and the envs stepped one by one in the main thread, + learn;
+  new_1t  the same loop learning on the acting threads only (a run's learner uses all its
+          cores): what the learner's extra threads add;
   envs    the environments alone on the same worker threads, random actions, no network;
   net     the network alone at the loop's shapes: batched acting for T steps + learn on
           fixed fake observations, no environment (agent steps x action repeat);
@@ -27,8 +26,9 @@ The four measurements alternate for `--rounds` rounds; the table shows medians.
     .venv/bin/python bench/bench_loop.py --quick               # A3C, 42x42, fp32, 2 rounds
     .venv/bin/python bench/bench_loop.py --algos A3C --resolutions 84 --precisions bf16 --rounds 5
     .venv/bin/python bench/bench_loop.py --train-memory        # peak memory of a default-profile-sized run
+    .venv/bin/python bench/bench_loop.py --suite toy --tasks 4 --envs 32 --threads 2   # the network-bound case
 
-Options: --suite (mazes), --tasks (8), --envs (16), --threads (torch threads while acting,
+Options: --suite (mazes, or any registered suite, e.g. toy), --tasks (8), --envs (16), --threads (torch threads while acting,
 default 1: what a run given 2 cores uses), --learn-threads (torch threads while learning,
 default 2x --threads), --workers (env threads, default 4 per thread), --updates (updates per
 round, default 2).
@@ -96,34 +96,7 @@ def run_with_peak(cmd: list[str], **kw) -> tuple[subprocess.CompletedProcess, in
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err), peak[0]
 
 
-# --------------------------------------------------------------------------- main's loop, for comparison
-def old_rollout(trainer) -> list[dict]:
-    """Trainer.rollout of main at 60f87a3 (before issue 9), on the same envs and network."""
-    import torch
-
-    from distral.deep.actors import sample
-
-    envs, n, B = trainer.envs, trainer.n, trainer.B
-    batches = [{"obs": [envs.obs[i].copy()], "first": [envs.first[i].copy()], "a": [], "r": [], "done": [],
-                "state": trainer.states[i]} for i in range(n)]
-    with torch.no_grad():
-        for _ in range(trainer.T):
-            for i in range(n):
-                obs = torch.from_numpy(envs.obs[i]).to(trainer.device)[None]
-                first = torch.from_numpy(envs.first[i]).to(trainer.device)[None]
-                with trainer._autocast():
-                    out, trainer.states[i] = trainer.net(i, obs, first, trainer.states[i])
-                a = sample(out.logits[0], trainer.sampler)
-                r, done, finished = envs.step(i, a)
-                b = batches[i]
-                b["a"].append(a), b["r"].append(r), b["done"].append(done)
-                b["obs"].append(envs.obs[i].copy()), b["first"].append(envs.first[i].copy())
-                for slot, ret, length in finished:
-                    trainer._log_episode(i, "task", slot.index, slot.episode - 1, ret, length,
-                                         trainer.frames() + len(b["a"]) * B * trainer.action_repeat)
-    return batches
-
-
+# --------------------------------------------------------------------------- one configuration
 @contextmanager
 def _learning_on(trainer, threads):
     saved, trainer.learn_threads = trainer.learn_threads, threads
@@ -133,7 +106,6 @@ def _learning_on(trainer, threads):
         trainer.learn_threads = saved
 
 
-# --------------------------------------------------------------------------- one configuration
 def one(args) -> dict:
     import numpy as np
     import torch
@@ -145,11 +117,16 @@ def one(args) -> dict:
 
     torch.set_num_threads(args.threads)
     params = load_params(ROOT / "params.yaml")
+    # an endless budget, whatever the suite (the default profile budgets the ViZDoom suites only)
+    params["profiles"]["default"]["deep"]["frames_per_task"] = 10**10
     config = resolve_run(params, suite=args.suite, algo=args.algo, hp="ent1e-3_lr4e-4", seed=0, profile="default")
-    config["budget"].update(resolution=args.resolution, envs_per_task=args.envs, frames_per_task=10**10,
+    config["budget"].update(resolution=args.resolution, envs_per_task=args.envs,
                             checkpoint_interval_updates=10**9, precision=args.precision)
     config["suite_options"].update(resolution=[args.resolution, args.resolution])
-    config["suite_options"]["tasks"] = config["suite_options"]["tasks"][:args.tasks]
+    if "tasks" in config["suite_options"]:  # the ViZDoom suites list their tasks
+        config["suite_options"]["tasks"] = config["suite_options"]["tasks"][:args.tasks]
+    else:  # the toy suite: goal cells, as many as asked
+        config["suite_options"]["n_tasks"] = args.tasks
     trainer = Trainer(config, Path("/tmp/bench_loop_unused"), workers=args.workers, learn_threads=args.learn_threads)
     envs, n, T, B, repeat = trainer.envs, trainer.n, trainer.T, trainer.B, trainer.action_repeat
     frames_per_update = n * T * B * repeat
@@ -157,10 +134,6 @@ def one(args) -> dict:
 
     def new_loop():
         trainer.learn(trainer.rollout())
-
-    def old_loop():  # main before issue 9 learned on the acting threads too
-        with _learning_on(trainer, None):
-            trainer.learn(old_rollout(trainer))
 
     def new_loop_acting_threads():  # this loop with learning on the acting threads: what the extra cores add
         with _learning_on(trainer, None):
@@ -206,7 +179,7 @@ def one(args) -> dict:
     def learning_alone():
         trainer.learn(fake_batches())
 
-    measures = {"new": new_loop, "new_1t": new_loop_acting_threads, "old": old_loop, "envs": envs_alone,
+    measures = {"new": new_loop, "new_1t": new_loop_acting_threads, "envs": envs_alone,
                 "net": network_alone, "learn": learning_alone}
     for fn in measures.values():  # warm up (first allocation, first rollout)
         fn()
@@ -315,7 +288,7 @@ def main() -> None:
     print(f"{args.suite}, {args.tasks} tasks x {args.envs} envs, torch threads {args.threads} "
           f"({args.learn_threads} while learning), "
           f"median of {args.rounds} rounds of {args.updates} updates; env frames/s over all tasks", flush=True)
-    header = ("| algo | res | precision | new loop | learning on acting threads | old loop | new/old | envs alone "
+    header = ("| algo | res | precision | new loop | learning on acting threads | envs alone "
               "| net alone | bound | new/bound | new/min(envs, net) | learn s/update | learn GFLOP | learn/sgemm "
               "| peak GiB |")
     print(header)
@@ -331,8 +304,8 @@ def main() -> None:
                     print(f"| {algo} | {resolution} | {precision} | failed: {out.stderr.strip()[-300:]} |", flush=True)
                     continue
                 r = json.loads(out.stdout.strip().splitlines()[-1])
-                print(f"| {algo} | {resolution} | {precision} | {r['new']:,.0f} | {r['new_1t']:,.0f} | {r['old']:,.0f} | "
-                      f"{r['new'] / r['old']:.2f} | {r['envs']:,.0f} | {r['net']:,.0f} | {r['bound']:,.0f} | "
+                print(f"| {algo} | {resolution} | {precision} | {r['new']:,.0f} | {r['new_1t']:,.0f} | "
+                      f"{r['envs']:,.0f} | {r['net']:,.0f} | {r['bound']:,.0f} | "
                       f"{r['ratio']:.2f} | {r['new'] / min(r['envs'], r['net']):.2f} | {r['learn_s']:.2f} | "
                       f"{r['learn_gflop']:.1f} | {r['learn_of_sgemm']:.0%} of {r['sgemm_gflops']:.0f} | "
                       f"{peak / 2**30:.2f} |", flush=True)

@@ -8,7 +8,7 @@ params.yaml (action repeat 4, 84x84, full-length episodes: resets are included
 in the throughput). "Per core" is agent steps per CPU second of this process and
 its ViZDoom engine process (they take turns, so together they use one core);
 wall-clock steps/s is printed too, with the load average, since other jobs on
-the machine lower it. Targets from issue 4:
+the machine lower it. Targets the suites were built to (fast enough for laptop budgets):
 >= 4,000 steps/s on mazes and navigation, >= 1,500 on laser-tag.
 """
 

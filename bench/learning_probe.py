@@ -1,6 +1,6 @@
 """Does one deep run learn at a laptop budget? Per task, the mean training return by quarter
 of the run's episodes, and the whole run's first-to-last-quarter change, for choosing the
-default profile's budgets (issue 7). A killed probe resumes from its checkpoint.
+default profile's budgets (params.yaml). A killed probe resumes from its checkpoint.
 
   python bench/learning_probe.py --suite mazes --algo A3C --frames 320000 --envs 16
 """

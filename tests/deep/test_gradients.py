@@ -1,4 +1,4 @@
-"""Gradients, not only loss values (issue 10): each test fails if the bug it names is put back.
+"""Gradients, not only loss values (checked since the RMSProp epsilon bug froze pi_0): each test fails if the bug it names is put back.
 
 - the value baseline is a constant inside the advantage (the `.detach()` in algorithms.task_loss);
 - in 2col the task logits alpha*h + f carry the policy gradient into the shared column

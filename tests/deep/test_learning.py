@@ -1,12 +1,12 @@
 """The seven algorithms learn the toy multitask pixel suite at a setting of the paper's grid
-(App. B.2) exactly as params.yaml states it, and pi_0 learns too (issue 10).
+(App. B.2) exactly as params.yaml states it, and pi_0 learns too (it stayed frozen under the old optimiser).
 
 Checks are statistical, over seeds, each with a control that fails it:
 - task policies: last-quarter mean return well above random play (about -0.05; best about
   +0.95); control: A3C with a learning rate of ~0;
 - pi_0 (the distilled policy, or A3C_multitask's common policy): its evaluation return at
   the end beats the one at frame 0; control: KL_1col with the optimiser this project used
-  before issue 10 (RMSProp epsilon 0.1, global clipping), under which pi_0 stayed at its
+  at first (RMSProp epsilon 0.1, global clipping), under which pi_0 stayed at its
   initialisation;
 - KL(pi_i || pi_0) falls from its peak for KL_1col, as pi_0 follows the tasks (with the
   entropy term, KL+ent_1col's task policies may stay further from pi_0, as Sec. 4.2 says
@@ -40,7 +40,7 @@ MIN_LAST_QUARTER = 0.5  # task policies: mean over seeds of the last quarter's m
 MIN_SEED_LAST_QUARTER = 0.3  # ... and in every seed
 MIN_PI0_GAIN = 0.15  # pi_0: mean of the last two evaluations minus the frame-0 one, mean over seeds
 # (measured: 1col 0.7-0.8, 2col and A3C_multitask 0.2-0.3; the old optimiser's frozen pi_0 -0.07)
-# 16 evaluation episodes per task: with 4, a frozen pi_0's evaluations alone swung by 0.4 (bench/calibration.py)
+# 16 evaluation episodes per task: with 4, a frozen pi_0's evaluations alone swung by 0.4 (docs/deep.md, Calibration)
 FROZEN, OLD_OPTIMISER = "A3C_lr0", "KL_1col_eps0.1_global_clip"
 CONTROLS = {FROZEN: ("A3C", {"learning_rate": 1e-12}), OLD_OPTIMISER: ("KL_1col", {"epsilon": 0.1, "clip": "global", "mean_square_start": "zero"})}
 
@@ -99,7 +99,7 @@ def test_distilled_policy_learns(learning_runs, algo):
 
 
 def test_distilled_check_fails_with_the_old_optimiser(learning_runs):
-    """The bug of issue 10 (epsilon 0.1 outside the square root freezes pi_0) fails the same check."""
+    """The RMSProp epsilon bug (epsilon 0.1 outside the square root freezes pi_0) fails the same check."""
     assert pi0_gains(learning_runs, OLD_OPTIMISER).mean() < MIN_PI0_GAIN
 
 
@@ -124,7 +124,7 @@ KL_FALL = 0.1
 
 
 def test_kl_check_fails_with_the_old_optimiser(learning_runs):
-    """With pi_0 frozen (issue 10's bug) KL(pi_i||pi_0) never falls from its peak: the check fails."""
+    """With pi_0 frozen (the RMSProp epsilon bug) KL(pi_i||pi_0) never falls from its peak: the check fails."""
     for s in CONTROL_SEEDS:
         diag = pd.read_csv(StringIO(learning_runs[(OLD_OPTIMISER, s)][1]))
         kl = diag[diag.metric == "kl_pi_i_pi_0"].groupby("frames").value.mean().to_numpy()

@@ -97,12 +97,12 @@ def test_two_column_logits_are_weighted_sum_of_columns_eq12():
 def test_column_layouts_of_table1():
     x, first = obs(2, 2, 20), torch.zeros(2, 2, dtype=torch.bool)
     task = _net("task")
-    assert len(task.task_columns) == 3 and task.shared is None and not task.has_distilled
+    assert len(task.task_columns) == 3 and task.shared is None
     out, _ = task(2, x, first, task.initial_state(2))
     assert out.h is None and out.v0 is None
 
     shared = _net("shared")
-    assert len(shared.task_columns) == 0 and shared.has_distilled
+    assert len(shared.task_columns) == 0 and shared.shared is not None
     o0, _ = shared(0, x, first, shared.initial_state(2))
     o2, _ = shared(2, x, first, shared.initial_state(2))
     torch.testing.assert_close(o0.logits, o2.logits)  # one column for every task

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import signal
 import subprocess
@@ -16,6 +17,7 @@ import yaml
 
 from deep_helpers import PARAMS, ROOT, toy_config
 from distral import cli, paths
+from distral.deep import actors
 from distral.deep.trainer import CHECKPOINT_FILE, CSV_COLUMNS, Trainer, learning_rate
 
 HP = "ent3e-3_lr8e-4"
@@ -71,6 +73,33 @@ def test_divergence_is_recorded_with_last_good_numbers(tmp_path):
     assert frame.episode_return.notna().all()
     assert not (tmp_path / "d" / CHECKPOINT_FILE).exists()
 
+
+
+def test_episodes_that_ended_before_non_finite_logits_are_kept(tmp_path, monkeypatch):
+    """Non-finite logits part-way through a rollout: the training episodes that ended before
+    them are logged, in the order and with the numbers of an uninterrupted run."""
+    config = toy_config("A3C", 0, 1280)  # 4 envs per task: two halves, two samplings per step
+    Trainer(config, tmp_path / "full", workers=0).run(log=lambda m: None)
+    full = pd.read_csv(tmp_path / "full" / "episodes.csv")
+    calls, fail_at = itertools.count(), 2 * 2 * 20 + 2 * 15  # update 2, step t = 15, first half
+    real = actors.sample
+
+    def failing(logits, generator):
+        if next(calls) == fail_at:
+            raise actors.Diverged("non-finite policy logits")
+        return real(logits, generator)
+
+    monkeypatch.setattr(actors, "sample", failing)
+    result = Trainer(config, tmp_path / "cut", workers=0).run(log=lambda m: None)
+    assert result["status"] == "diverged" and result["updates"] == 2
+    cut = pd.read_csv(tmp_path / "cut" / "episodes.csv")
+    # logged: every env's first 14 steps of update 2 (frames 640 + 14 x 16), and the first
+    # half's 15th (its step was collected before the failing sampling); not the second half's
+    per_step = 4 * 4  # envs x action repeat
+    first_half = full.env < 2
+    kept = (full.frames <= 640 + 14 * per_step) | (first_half & (full.frames == 640 + 15 * per_step))
+    assert (full.frames > 640).any() and len(cut) < len(full)
+    pd.testing.assert_frame_equal(cut, full[kept].reset_index(drop=True))
 
 # ---------------------------------------------------------------- kill -9 and resume
 def _params_file(tmp_path: Path) -> Path:

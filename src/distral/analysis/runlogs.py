@@ -19,13 +19,13 @@ profile's budget) says the log must contain:
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
+from distral import schedule
 from distral.config import has_distilled
 from distral.sweep import gridworld_runs
 
@@ -125,16 +125,9 @@ def _check_wildcards(meta: Mapping[str, Any], path: Path, expected: Mapping[str,
 
 # --------------------------------------------------------------------------- deep runs
 def deep_eval_frames(total_updates: int, updates_done: int, frames_per_update: int, interval: int) -> list[int]:
-    """Frames per task of the distilled-policy evaluations the trainer makes: at 0, then at the
-    first update at least `interval` frames after the previous one, and at the end of the budget;
-    a diverged run stops after its last good update (no final evaluation beyond it)."""
-    points, last = [], None
-    for update in range(updates_done + 1):
-        frames = update * frames_per_update
-        if last is None or (frames != last and (frames - last >= interval or update >= total_updates)):
-            points.append(frames)
-            last = frames
-    return points
+    """Frames per task of the distilled-policy evaluations the trainer makes, from the schedule
+    it follows (distral.schedule): a diverged run has none beyond its last good update."""
+    return schedule.eval_frames(total_updates, updates_done, frames_per_update, interval)
 
 
 def deep_run_shape(meta: Mapping[str, Any], path: Path) -> dict:
@@ -148,8 +141,8 @@ def deep_run_shape(meta: Mapping[str, Any], path: Path) -> dict:
     rollout = _need(meta, path, "config", "deep", "rollout_length")
     repeat, updates = _need(meta, path, "action_repeat"), _need(meta, path, "updates")
     reached, tasks = _need(meta, path, "frames_per_task"), _need(meta, path, "task_names")
-    per_update = int(rollout) * int(budget["envs_per_task"]) * int(repeat)
-    total_updates = math.ceil(int(budget["frames_per_task"]) / per_update)
+    per_update = schedule.frames_per_update(rollout, budget["envs_per_task"], repeat)
+    total_updates = schedule.n_updates(budget["frames_per_task"], per_update)
     if reached != updates * per_update:
         raise RunLogError(f"{path}: frames_per_task {reached} is not updates x frames per update "
                           f"({updates} x {per_update})")

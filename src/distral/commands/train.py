@@ -1,4 +1,4 @@
-"""Train one deep run (issue 3): all tasks of a suite, one algorithm of Table 1, one hp setting, one seed.
+"""Train one deep run (Sec. 4.2): all tasks of a suite, one algorithm of Table 1, one hp setting, one seed.
 
 Example: python -m distral train --suite toy --algo KL+ent_2col --hp ent1e-3_lr4e-4 --seed 0 --profile smoke
 Writes results/{profile}/{suite}/{algo}/{hp}/{seed}/episodes.csv and meta.json; a killed

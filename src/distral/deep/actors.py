@@ -18,14 +18,14 @@ Determinism. Actions are sampled in the main thread only, with the run's generat
 a fixed order (step, half, task, env); each environment is stepped by exactly one
 thread per step and writes only its own slots of the shared arrays; finished episodes
 are logged in a fixed order. The numbers are therefore the same whatever the number of
-worker threads (0 = step in the main thread), which tests/test_actors.py checks.
+worker threads (0 = step in the main thread), which tests/deep/test_actors.py checks.
 """
 
 from __future__ import annotations
 
 import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -198,15 +198,6 @@ class TaskEnvs:
                     finished.append((self.slots[i][k], float(ret), int(length)))
         return finished
 
-    def step(self, task: int, actions: np.ndarray):
-        """Step one task's envs in this thread (the old per-task interface; bench/bench_loop.py's `--loop old`)."""
-        for k in range(self.B):
-            self._step_one((task, k, int(actions[k])))
-        self.first[task] = self.dones[task]
-        finished = [(self.slots[task][k], float(self._ended[task, k, 0]), int(self._ended[task, k, 1]))
-                    for k in range(self.B) if self.dones[task, k]]
-        return self.rewards[task].copy(), self.dones[task].copy(), finished
-
     def run_each(self, fn, items: list) -> None:
         """fn(item) for every item, on the worker threads when there are some (evaluation's env steps)."""
         self._map(fn, items)
@@ -279,30 +270,64 @@ def _write_state(state: TaskState, group: slice, new: TaskState) -> None:
             p[1][:, group] = q[1]
 
 
-def rollout(trainer) -> list[dict]:
-    """T steps of every task's envs with the current policies; returns one batch per task.
+@dataclass(frozen=True)
+class Finished:
+    """A training episode that ended during a rollout: task, env, episode number, return,
+    length, and `step`, the agent steps into the rollout after which it ended (1..T)."""
 
-    Uses the trainer's net, envs, LSTM states (updated), sampler and episode log. The
-    batches have the layout Trainer.learn expects: per task, lists over time of obs
-    [B, H, W, 3] (T+1), first (T+1), a, r, done (T), and the LSTM state at the start.
+    task: int
+    env: int
+    episode: int
+    ret: float
+    length: int
+    step: int
+
+
+@dataclass
+class Rollout:
+    """What `rollout` returns: one batch per task (the layout Trainer.learn expects), the
+    LSTM states after the last step, and the episodes that ended, in the order they ended."""
+
+    batches: list[dict]
+    states: list[TaskState]
+    episodes: list[Finished]
+
+
+class RolloutDiverged(Diverged):
+    """Non-finite policy logits part-way through a rollout. Carries the episodes that ended
+    before it: a diverged run keeps them, as the last good numbers it logs."""
+
+    def __init__(self, message: str, episodes: list[Finished]):
+        super().__init__(message)
+        self.episodes = episodes
+
+
+def rollout(envs: TaskEnvs, net, states: list[TaskState], T: int, generator: torch.Generator, *,
+            device: torch.device, autocast=nullcontext) -> Rollout:
+    """T steps of every task's `envs` with the policies of `net`, starting from LSTM `states`.
+
+    Actions are sampled with `generator`; `autocast()` wraps the network's forward passes
+    (bf16 when the profile asks for it). The batches hold, per task, lists over time of
+    obs [B, H, W, 3] (T+1), first (T+1), a, r, done (T), and the LSTM state at the start.
+    Nothing outside the arguments is read or written: the caller logs the episodes and
+    keeps the new states.
     """
-    envs, net, device, T, n, B = trainer.envs, trainer.net, trainer.device, trainer.T, trainer.n, trainer.B
+    n, B = envs.n, envs.B
     rec_obs = np.empty((T + 1, *envs.obs.shape), dtype=envs.obs.dtype)
     rec_first = np.empty((T + 1, n, B), dtype=bool)
     rec_a = np.empty((T, n, B), dtype=np.int64)
     rec_r = np.empty((T, n, B), dtype=np.float32)
     rec_done = np.empty((T, n, B), dtype=bool)
     rec_obs[0], rec_first[0] = envs.obs, envs.first
-    start_states = trainer.states
-    state = _stack_states(start_states)
+    state = _stack_states(states)
     pending: dict[int, tuple[int, list]] = {}
+    episodes: list[Finished] = []
 
     def collect(g: int) -> None:
         t, futures = pending.pop(g)
         group = envs.groups[g]
         for slot, ret, length in envs.finish(group, futures):
-            trainer._log_episode(slot.task, "task", slot.index, slot.episode - 1, ret, length,
-                                 trainer.frames() + (t + 1) * B * trainer.action_repeat)
+            episodes.append(Finished(slot.task, slot.index, slot.episode - 1, ret, length, t + 1))
         rec_obs[t + 1][:, group], rec_first[t + 1][:, group] = envs.obs[:, group], envs.first[:, group]
         rec_r[t][:, group], rec_done[t][:, group] = envs.rewards[:, group], envs.dones[:, group]
 
@@ -315,44 +340,49 @@ def rollout(trainer) -> list[dict]:
                         collect(g)
                     obs = torch.from_numpy(envs.obs[:, group]).to(device)
                     first = torch.from_numpy(envs.first[:, group]).to(device)
-                    with trainer._autocast():
+                    with autocast():
                         logits, new = act(net, weights, obs, first, _slice_state(state, group))
                     _write_state(state, group, new)
-                    a = sample(logits, trainer.sampler)
+                    a = sample(logits, generator)
                     rec_a[t][:, group] = a
                     pending[g] = (t, envs.start(group, a))
             for g in sorted(pending):
                 collect(g)
+    except Diverged as exc:
+        raise RolloutDiverged(str(exc), episodes) from exc
     finally:
         for g in list(pending):  # an error part-way: let the threads finish before anything else
             for future in pending.pop(g)[1]:
                 future.exception()
-    trainer.states = _unstack_states(state, n)
-    return [{"obs": list(rec_obs[:, i]), "first": list(rec_first[:, i]), "a": list(rec_a[:, i]),
-             "r": list(rec_r[:, i]), "done": list(rec_done[:, i]), "state": start_states[i]} for i in range(n)]
+    batches = [{"obs": list(rec_obs[:, i]), "first": list(rec_first[:, i]), "a": list(rec_a[:, i]),
+                "r": list(rec_r[:, i]), "done": list(rec_done[:, i]), "state": states[i]} for i in range(n)]
+    return Rollout(batches, _unstack_states(state, n), episodes)
 
 
 # --------------------------------------------------------------------------- evaluation
-def evaluate(trainer, eval_envs: list[list], generator: torch.Generator) -> list[tuple[int, int, float, int]]:
-    """One episode of pi_0 per evaluation env of every task, all tasks acting in one call.
+def evaluate(net, eval_envs: list[list], run_seed: int, episode: int, generator: torch.Generator, *,
+             device: torch.device, autocast=nullcontext, run_each=_each) -> list[tuple[int, int, float, int]]:
+    """One episode of pi_0 (`net.distilled`) per evaluation env of every task, all tasks acting in one call.
 
-    Env k of task i plays episode `eval_count` of seed derive_seed(seed, "eval", i, k), so the
-    envs can be kept between evaluations (no engine restart) and a resumed run plays the same
-    episodes. Returns (task, env, return, length) in task, env order.
+    Env k of task i plays episode `episode` (the run's evaluation count) of seed
+    derive_seed(run_seed, "eval", i, k), so the envs can be kept between evaluations (no
+    engine restart) and a resumed run plays the same episodes. `run_each(fn, items)` steps
+    the envs (the training envs' worker threads; default: here, in order). Returns
+    (task, env, return, length) in task, env order.
     """
-    seed, n, count, device = trainer.config["seed"], trainer.n, trainer.eval_count, trainer.device
-    m = len(eval_envs[0])
+    n, m = len(eval_envs), len(eval_envs[0])
     flat = [(i, k) for i in range(n) for k in range(m)]
     first_obs = [None] * len(flat)
 
     def reset(j):
         i, k = flat[j]
-        first_obs[j] = eval_envs[i][k].reset(seed=seeding.derive_seed(seed, "eval", i, k), options={"episode": count})[0]
+        seed = seeding.derive_seed(run_seed, "eval", i, k)
+        first_obs[j] = eval_envs[i][k].reset(seed=seed, options={"episode": episode})[0]
 
-    trainer.envs.run_each(reset, list(range(len(flat))))
+    run_each(reset, list(range(len(flat))))
     obs = np.stack(first_obs)
     first = np.ones(len(flat), dtype=bool)
-    state = trainer.net.shared.initial_state(len(flat), device)
+    state = net.shared.initial_state(len(flat), device)
     ret, length, active = np.zeros(len(flat)), np.zeros(len(flat), dtype=int), np.ones(len(flat), dtype=bool)
 
     def step(job):
@@ -367,11 +397,10 @@ def evaluate(trainer, eval_envs: list[list], generator: torch.Generator) -> list
 
     with torch.no_grad():
         while active.any():
-            with trainer._autocast():
-                h, state = trainer.net.distilled(torch.from_numpy(obs).to(device)[None],
-                                                 torch.from_numpy(first).to(device)[None], state)
+            with autocast():
+                h, state = net.distilled(torch.from_numpy(obs).to(device)[None],
+                                         torch.from_numpy(first).to(device)[None], state)
             a = sample(h[0], generator)
-            trainer.envs.run_each(step, [(j, int(a[j])) for j in np.flatnonzero(active)])
+            run_each(step, [(j, int(a[j])) for j in np.flatnonzero(active)])
             first[:] = False
     return [(i, k, float(ret[j]), int(length[j])) for j, (i, k) in enumerate(flat)]
-

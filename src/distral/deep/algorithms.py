@@ -20,6 +20,7 @@ from typing import Any, Mapping
 
 import torch
 
+from distral.config import has_distilled
 from distral.deep import losses
 from distral.deep.nets import Outputs
 
@@ -38,11 +39,9 @@ class Algorithm:
 
     @property
     def has_distilled(self) -> bool:
-        """A policy for all tasks to evaluate: pi_0 (Distral) or the common policy (A3C_multitask).
-
-        A3C_2col's shared column is not trained as a policy of its own, so it has none.
-        """
-        return self.objective == "distral" or self.columns == "shared"
+        """A policy for all tasks to evaluate: pi_0 (Distral) or the common policy (A3C_multitask);
+        the rule is distral.config.has_distilled, which the log checks use too."""
+        return has_distilled({"objective": self.objective, "columns": self.columns})
 
 
 def algorithm(name: str, table: Mapping[str, Mapping[str, Any]]) -> Algorithm:
@@ -124,8 +123,8 @@ def _mean_over_envs(x_t: torch.Tensor) -> torch.Tensor:
 def policy_diagnostics(out: Outputs) -> dict[str, torch.Tensor]:
     """Per-state means over a rollout of KL(pi_i || pi_0) and the entropies of pi_i and pi_0.
 
-    What issue 10 asked to log: whether pi_0 follows the task policies (KL falls) or
-    stays where it started. No gradient flows; these are measurements only.
+    Whether pi_0 follows the task policies (KL falls) or stays where it started, as it did
+    under the RMSProp epsilon bug that froze pi_0. No gradient flows; these are measurements only.
     """
     with torch.no_grad():
         stats = {"entropy_pi_i": -losses.entropy_loss(out.logits).mean()}

@@ -106,11 +106,6 @@ class DistralNet(nn.Module):
         )
         self.shared = Column(resolution, n_actions) if columns != "task" else None
 
-    @property
-    def has_distilled(self) -> bool:
-        """Whether there is a distilled (or common) policy pi_0 to evaluate on every task."""
-        return self.shared is not None
-
     def initial_state(self, batch: int, device: torch.device | str = "cpu") -> TaskState:
         task = self.task_columns[0].initial_state(batch, device) if len(self.task_columns) else None
         shared = self.shared.initial_state(batch, device) if self.shared is not None else None
@@ -193,7 +188,7 @@ def stacked_step(p: StackedColumns, obs: torch.Tensor, first: torch.Tensor, stat
     """One acting step of n columns at once: obs [n, B, H, W, 3] uint8, first [n, B], state ([n, B, 256],)*2.
 
     Column j sees only obs[j]; the result equals Column.forward on a single time step
-    of each task (tests/test_nets_acting.py checks it against the per-task call).
+    of each task (tests/deep/test_actors.py checks it against the per-task call).
     Returns logits [n, B, A], value [n, B] and the new state (fp32).
     """
     n, B, H, W, C = obs.shape

@@ -32,7 +32,7 @@ class RMSProp:
         ms <- decay * ms + (1 - decay) * g^2         (ms starts at 0, or 1 for `one`)
         d  =  sqrt(ms / (1 - decay^t)) + eps        (`debiased`; else sqrt(ms) + eps)
         theta <- theta - lr * g / d                  (momentum m: buf <- m buf + g / d, theta -= lr buf)
-    `zero` is torch's RMSprop, `debiased` Adam with beta1 = 0 (tests/test_optim.py checks both
+    `zero` is torch's RMSprop, `debiased` Adam with beta1 = 0 (tests/deep/test_optim.py checks both
     against torch and all three against a NumPy loop of the formulas).
     """
 

@@ -19,7 +19,6 @@ before the bad step: it is recorded as diverged with its last good numbers.
 
 from __future__ import annotations
 
-import math
 import sys
 import time
 from collections import deque
@@ -30,10 +29,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from distral import io, meta, seeding
+from distral import io, meta, schedule, seeding
 from distral.config import ParamsError
 from distral.deep import actors
-from distral.deep.actors import Diverged, TaskEnvs
+from distral.deep.actors import Diverged, Finished, RolloutDiverged, TaskEnvs
 from distral.deep.algorithms import Algorithm, Coefficients, algorithm, policy_diagnostics, task_loss
 from distral.deep.nets import DistralNet
 from distral.deep.optim import make_optimiser
@@ -98,8 +97,8 @@ class Trainer:
         self.envs = TaskEnvs(self.suite, config["seed"], budget["envs_per_task"], workers=workers)
         self.action_repeat = _action_repeat(self.envs.envs[0][0], self.suite, deep["action_repeat"])
         self.T, self.B, self.n = deep["rollout_length"], budget["envs_per_task"], self.suite.n_tasks
-        self.frames_per_update = self.T * self.B * self.action_repeat
-        self.total_updates = math.ceil(budget["frames_per_task"] / self.frames_per_update)
+        self.frames_per_update = schedule.frames_per_update(self.T, self.B, self.action_repeat)
+        self.total_updates = schedule.n_updates(budget["frames_per_task"], self.frames_per_update)
         self.total_frames = self.total_updates * self.frames_per_update
         torch.manual_seed(seeding.derive_seed(config["seed"], "init"))
         self.net = DistralNet(self.algo.columns, self.n, self.envs.n_actions, budget["resolution"],
@@ -160,8 +159,23 @@ class Trainer:
         return self.update * self.frames_per_update
 
     def rollout(self) -> list[dict]:
-        """T steps of every task's envs with the current policies; returns one batch per task (distral.deep.actors)."""
-        return actors.rollout(self)
+        """T steps of every task's envs with the current policies (distral.deep.actors.rollout);
+        logs the training episodes that ended, keeps the LSTM states, returns one batch per task."""
+        try:
+            out = actors.rollout(self.envs, self.net, self.states, self.T, self.sampler,
+                                 device=self.device, autocast=self._autocast)
+        except RolloutDiverged as exc:
+            self._log_training_episodes(exc.episodes)  # they ended before the non-finite logits
+            raise
+        self._log_training_episodes(out.episodes)
+        self.states = out.states
+        return out.batches
+
+    def _log_training_episodes(self, episodes: list[Finished]) -> None:
+        """Log each at the frames per task reached when it ended, `step` agent steps into this update."""
+        for e in episodes:
+            frames = self.frames() + e.step * self.B * self.action_repeat
+            self._log_episode(e.task, "task", e.env, e.episode, e.ret, e.length, frames)
 
     def _log_episode(self, task: int, policy: str, env: int, episode: int, ret: float, length: int, frames: int):
         self.rows.append({"frames": frames, "task": self.suite.task_names[task], "policy": policy, "env": env,
@@ -175,8 +189,9 @@ class Trainer:
         The paper's workers each clipped their own gradient before applying it; one global
         norm over the sum of all tasks' gradients would let a task with a large gradient
         shrink every other task's update (an interference Distral's comparisons must not
-        contain, issue 10). So each task's loss is differentiated separately, its gradient
-        clipped to `max_grad_norm` (`clip: per_task`), and the clipped gradients summed.
+        contain; found with the RMSProp epsilon bug that froze pi_0, docs/deep.md). So each
+        task's loss is differentiated separately, its gradient clipped to `max_grad_norm`
+        (`clip: per_task`), and the clipped gradients summed.
         """
         lr = learning_rate(self.lr0, self.config["deep"]["lr_final_divisor"], self.frames(), self.total_frames)
         for group in self.optimiser.param_groups:
@@ -254,7 +269,8 @@ class Trainer:
                               for i in range(self.n)]
         gen = torch.Generator().manual_seed(seeding.derive_seed(seed, "eval-actions", self.eval_count))
         frames = self.frames()
-        episodes = actors.evaluate(self, self.eval_envs, gen)
+        episodes = actors.evaluate(self.net, self.eval_envs, seed, self.eval_count, gen, device=self.device,
+                                   autocast=self._autocast, run_each=self.envs.run_each)
         for i, k, ret, length in episodes:
             self._log_episode(i, "distilled", k, self.eval_count, ret, length, frames)
         self.eval_count += 1
@@ -266,57 +282,49 @@ class Trainer:
         self.eval_envs = None
 
     def _eval_due(self) -> bool:
-        """At frame 0, every `eval_interval_frames` per task, and at the end of the budget."""
+        """At frame 0, every `eval_interval_frames` per task, and at the end of the budget (distral.schedule)."""
         if not self.algo.has_distilled:
             return False
-        if self.last_eval_frames is None:
-            return True
-        if self.last_eval_frames == self.frames():
-            return False
         interval = self.config["budget"]["eval_interval_frames"]
-        return self.frames() - self.last_eval_frames >= interval or self.update >= self.total_updates
+        return schedule.eval_due(self.update, self.total_updates, self.frames_per_update, interval,
+                                 self.last_eval_frames)
 
     # ---- the loop
     def run(self, progress: bool = False, log=print) -> dict:
+        """Train to the end of the budget (from the checkpoint, if any): evaluate pi_0 when the
+        schedule says so, then an update, until the last update; write the logs at the end."""
         resumed = self.try_resume()
         log(f"run {self.config['suite']}/{self.config['algo']}/{self.config['hp']}/{self.config['seed']}: "
             f"{self.n} tasks x {self.B} envs, {self.total_updates} updates of {self.frames_per_update} frames per task"
             + (f", resumed at update {self.update}" if resumed else ""))
-        bar = _progress_bar(self.total_frames, self.frames()) if progress else None
-        if bar is not None:  # keep the plain lines readable above the bar
-            log = lambda message: bar.write(message, file=sys.stdout)  # noqa: E731
+        report = _Report(self, progress, log)
         status, reason = "completed", ""
-        start, last_log, start_frames = time.time(), time.time(), self.frames()
-        interval = self.config["budget"]["checkpoint_interval_updates"]
         try:
             while True:
                 if self._eval_due():
                     self.evaluate()
                 if self.update >= self.total_updates:
                     break
-                stats = self.learn(self.rollout())
-                self.update += 1
-                if self.update % interval == 0 and self.update < self.total_updates:
-                    self.checkpoint()
-                fps = (self.frames() - start_frames) / max(time.time() - start, 1e-9)
-                recent = " ".join(f"{np.mean(d):.2f}" if d else "nan" for d in self.recent)
-                if bar is not None:
-                    bar.update(self.frames_per_update)
-                    bar.set_postfix_str(f"{fps:,.0f} frames/s | return per task {recent}")
-                if time.time() - last_log > 10 or self.update == self.total_updates:
-                    last_log = time.time()
-                    log(f"frames {self.frames()}/{self.total_frames} per task | {fps:,.0f} frames/s per task | "
-                        f"return per task {recent} | loss {stats['loss']:.4g} lr {stats['lr']:.3g}")
+                report.update(self.train_update())
         except Diverged as exc:
             status, reason = "diverged", str(exc)
-            log(f"diverged at update {self.update} ({reason}); keeping the last good numbers")
+            report.log(f"diverged at update {self.update} ({reason}); keeping the last good numbers")
         finally:
-            if bar is not None:
-                bar.close()
+            report.close()
             self.envs.close()
             self.close_eval_envs()
         self.finish(status, reason)
         return {"status": status, "frames": self.frames(), "updates": self.update}
+
+    def train_update(self) -> dict[str, float]:
+        """One update: a rollout of every task, one learning step on it, then a checkpoint when due
+        (not after the last update: the run's logs are written then)."""
+        stats = self.learn(self.rollout())
+        self.update += 1
+        interval = self.config["budget"]["checkpoint_interval_updates"]
+        if self.update % interval == 0 and self.update < self.total_updates:
+            self.checkpoint()
+        return stats
 
     def finish(self, status: str, reason: str) -> None:
         frame = pd.DataFrame(self.rows, columns=CSV_COLUMNS)
@@ -339,6 +347,33 @@ def _global_norm(grads) -> torch.Tensor:
     """L2 norm of a list of gradients (None for parameters the loss does not reach)."""
     norms = [g.detach().float().norm() for g in grads if g is not None]
     return torch.linalg.vector_norm(torch.stack(norms)) if norms else torch.zeros(())
+
+
+class _Report:
+    """Progress of a run: a line every 10 s and at the end, and a progress bar when asked for."""
+
+    def __init__(self, trainer: Trainer, progress: bool, log):
+        self.trainer, self.log = trainer, log
+        self.bar = _progress_bar(trainer.total_frames, trainer.frames()) if progress else None
+        if self.bar is not None:  # keep the plain lines readable above the bar
+            self.log = lambda message: self.bar.write(message, file=sys.stdout)
+        self.start, self.last_log, self.start_frames = time.time(), time.time(), trainer.frames()
+
+    def update(self, stats: dict[str, float]) -> None:
+        t = self.trainer
+        fps = (t.frames() - self.start_frames) / max(time.time() - self.start, 1e-9)
+        recent = " ".join(f"{np.mean(d):.2f}" if d else "nan" for d in t.recent)
+        if self.bar is not None:
+            self.bar.update(t.frames_per_update)
+            self.bar.set_postfix_str(f"{fps:,.0f} frames/s | return per task {recent}")
+        if time.time() - self.last_log > 10 or t.update == t.total_updates:
+            self.last_log = time.time()
+            self.log(f"frames {t.frames()}/{t.total_frames} per task | {fps:,.0f} frames/s per task | "
+                     f"return per task {recent} | loss {stats['loss']:.4g} lr {stats['lr']:.3g}")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def _progress_bar(total: int, initial: int):
