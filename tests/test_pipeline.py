@@ -38,7 +38,7 @@ ANALYSIS_RULES = ["aggregate_gridworld", "figure3", "suite_gallery", "aggregate_
 
 def expected_outputs(profile: str) -> list[str]:
     """Every figure, table and metrics file `figures` must regenerate (written out here,
-    independently of the Snakefile, from the contract of issue 7)."""
+    independently of the Snakefile, from what the README promises the main job regenerates)."""
     figures = FIGS + [f"{name}.{ext}" for name in ("fig4", *SUITE_FIGURES.values(), "performance_profiles")
                       for ext in ("png", "pdf", "csv")]
     tables = [f"{name}.{ext}" for name in ("fig3_auc", "table1", "table2", "aggregate_scores")
@@ -71,7 +71,7 @@ def test_smoke_pipeline_writes_every_figure_panel_and_table(clone):
 
 
 def test_every_run_of_the_sweep_completed_on_every_task(clone):
-    """Each of the seven algorithms on each 3D suite (formerly tests/test_train_3d_smoke.py):
+    """Each of the seven algorithms on each 3D suite:
     every run of the profile's sweep completed, logged training episodes of every task,
     and every algorithm with a distilled or shared policy evaluated it on every task."""
     params = load_params(clone / "params.yaml")

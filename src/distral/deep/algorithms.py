@@ -85,7 +85,7 @@ def task_loss(
     Per-step losses are summed over the rollout's T steps, as an A3C worker accumulates
     its gradient over its rollout, and summed (or averaged, `coef.env_reduction`) over
     the B environments, which stand in for the paper's asynchronous workers (docs/deep.md,
-    Calibration). `out` is the network's output on the rollout, `bootstrap_v` V_i(s_T).
+    Optimiser). `out` is the network's output on the rollout, `bootstrap_v` V_i(s_T).
     """
     beta = 1.0 / coef.inv_beta
     _reduce = _sum_over_envs if coef.env_reduction == "sum" else _mean_over_envs

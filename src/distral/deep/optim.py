@@ -2,7 +2,7 @@
 
 RMSProp keeps a running mean square ms of each gradient and steps lr * g / (sqrt(ms) + eps).
 Implementations differ in where ms starts, which matters a lot at laptop budgets of a few
-hundred updates (docs/deep.md, Calibration):
+hundred updates (docs/deep.md, Optimiser):
 
 - `zero` (torch's RMSprop): ms_1 = (1 - decay) g^2, so the first step is lr / sqrt(1 - decay)
   = 10 lr per parameter at decay 0.99, and the steps stay above lr for ~100 updates. Measured:
