@@ -182,7 +182,7 @@ def test_a_code_change_reruns_what_it_affects(clone, tmp_path):
     grid-world run; editing the grid-world learner replans the grid world only."""
     copy = tmp_path / "clone"
     shutil.copytree(clone, copy, symlinks=True)
-    train, tabular = (copy / "src" / "distral" / name for name in ("train.py", "tabular.py"))
+    train, tabular = (copy / "src" / "distral" / name for name in ("deep/trainer.py", "tabular/soft_q.py"))
     source = train.read_text()
     train.write_text(source + "\n# an edit\n")  # Snakemake compares small inputs by checksum
     jobs = planned_jobs(output(run(snakemake("-n", "figures", *SMOKE), copy)))
