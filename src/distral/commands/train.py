@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from distral import paths
 from distral.config import load_params
+from distral.sweep import Run
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         workers = default_workers if workers is None else workers
     if workers is not None and workers < 0:
         raise ValueError(f"--workers must be >= 0, got {workers}")
-    run_dir = paths.run_dir(profile, args.suite, args.algo, args.hp, args.seed, root=args.root)
+    run_dir = Run(args.suite, args.algo, args.hp, args.seed).dir(profile, args.root)
     progress = sys.stderr.isatty() if args.progress == "auto" else args.progress == "on"
     trainer = Trainer(config, run_dir, device=device, workers=workers, learn_threads=args.threads)
     result = trainer.run(progress=progress, log=lambda m: print(m, flush=True))
