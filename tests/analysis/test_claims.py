@@ -264,7 +264,7 @@ def test_cli_end_to_end_same_bytes(tmp_path):
         assert list(rows.index[:2]) == [f"{prefix}-learns", f"{prefix}-improves"]
         assert (rows["kind"].iloc[:2] == "sanity check").all() and (rows["kind"].iloc[2:] == "claim").all()
         assert (rows["verdict"].iloc[:2] == "reproduced").all()
-        assert rows["detail"].iloc[:2].str.match(r"cross-fit: seeds \[0, 2, 4\] <- KL").all()
+        assert rows["detail"].iloc[:2].str.contains("best: KL").all()
     assert (table["kind"] == "claim").sum() == 25 and (table["kind"] == "sanity check").sum() == 6
     markdown = (tmp_path / "paper_tables/smoke/claims.md").read_text()
     assert "**Sanity checks first**" in markdown

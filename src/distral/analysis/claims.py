@@ -316,8 +316,8 @@ def early_scores(data: SuiteData, runs: pd.DataFrame, fraction: float) -> pd.Ser
 
 
 def deep_estimate(data: SuiteData, claim: dict, defaults: dict, threshold: float | None) -> Estimate:
-    """The test of one 3D claim. "difference" claims compare cross-fitted values (selection-aware:
-    cross_fit_values); good_fraction reads every hp setting's runs, as Fig. 4's panels 2 do."""
+    """The test of one 3D claim. "difference" claims test each algorithm's selected hp, selection-aware
+    (candidates, pair_test); good_fraction reads every hp setting's runs, as Fig. 4's panels 2 do."""
     alpha = defaults["alpha"]
     if claim["statistic"] == "vs_random":
         return vs_random_estimate(data, claim, defaults)
@@ -325,75 +325,132 @@ def deep_estimate(data: SuiteData, claim: dict, defaults: dict, threshold: float
         return vs_start_estimate(data, claim, defaults, threshold)
     algos = claim["a"] + claim["b"]
     if claim["statistic"] == "difference":
-        fitted = [cross_fit_values(data, claim, [algo], threshold) for algo in algos]
-        samples = [values for values, _ in fitted]
-        too_few = [algo for algo, (values, note) in zip(algos, fitted) if note == TOO_FEW_SEEDS]
-        if too_few:
-            return no_test(min(s.size for s in samples), TOO_FEW_SEEDS, ", ".join(too_few))
+        groups = {algo: candidates(data, claim, algo, threshold) for algo in algos}
+        samples = [groups[algo].chosen for algo in algos]
     else:
         samples = [run_values(data, claim, algo, threshold) for algo in algos]
     empty = [algo for algo, s in zip(algos, samples) if s.size == 0]
     if empty:
         raise ValueError(f"{data.source / 'runs.csv'}: no {claim.get('policy', 'task')} runs of "
                          f"{', '.join(empty)} (claim {claim['id']})")
+    if claim["statistic"] == "difference":
+        return selected_pairs_estimate(groups, claim, alpha)
     if claim.get("pairing", "all") != "pooled":
         return pairwise_estimate(dict(zip(algos, samples)), claim, alpha)
     return pooled_estimate(samples, claim, alpha)
 
 
-# ---- selection-aware values: cross-fitting over seeds (Sec. 4.2 selects the hp on the same runs)
-
-TOO_FEW_SEEDS = "too few seeds to cross-fit"
+# ---- selection-aware tests (Sec. 4.2 selects each algorithm's hp on the very runs we test)
 
 
-def criterion_policy(data: SuiteData, algo: str, policy: str) -> str:
-    """The policy whose auc_score selected the hp: its own, or the task policy's when selection.csv
-    has no row for it (selected_hp's fallback)."""
-    sel = data.selection
-    own = ((sel["algo"] == algo) & (sel["policy"] == policy)).any()
-    return policy if own or policy != "distilled" else "task"
+@dataclass(frozen=True)
+class Candidates:
+    """One algorithm's per-run values on every hp setting, and the hp selection.csv chose."""
+
+    by_hp: dict  # hp -> np.ndarray of per-run values (mean over tasks), sorted by seed
+    hp: str
+
+    @property
+    def chosen(self) -> np.ndarray:
+        return self.by_hp.get(self.hp, np.array([]))
 
 
-def per_run(data: SuiteData, claim: dict, algo: str, threshold: float | None, **override) -> pd.Series:
-    """`claim`'s measure per (hp, seed) of `algo` on every hp setting (mean over tasks)."""
-    return run_means(task_values(data, {**claim, "statistic": "cross_fit", **override}, algo, threshold))
+def candidates(data: SuiteData, claim: dict, algo: str, threshold: float | None) -> Candidates:
+    """`algo`'s per-run values of the claim's measure on every hp setting (selected_hp's choice marked)."""
+    per_run = run_means(task_values(data, {**claim, "statistic": "every_hp"}, algo, threshold))
+    by_hp = {hp: group.to_numpy(float) for hp, group in per_run.groupby(level="hp", sort=True)}
+    return Candidates(by_hp, selected_hp(data, algo, claim.get("policy", "task")))
 
 
-def cross_fit(candidates: dict, criteria: dict) -> tuple[np.ndarray, str]:
-    """verdicts.cross_fit on pandas: `candidates` and `criteria` map a name to a Series over (hp, seed).
-    The choice is over (name, hp) pairs by the highest mean criterion on the other fold's seeds.
-    Returns one value per seed (sorted seeds) and which (name, hp) each fold used; with fewer than two
-    seeds, no values and TOO_FEW_SEEDS."""
-    seeds = sorted(set().union(*[set(v.index.get_level_values("seed")) for v in candidates.values()]))
-    keys = [(name, hp) for name, v in candidates.items()
-            for hp in sorted(set(v.index.get_level_values("hp")))]
-    if len(seeds) < 2 or not keys:
-        return np.array([]), TOO_FEW_SEEDS
-    grid = pd.MultiIndex.from_product([[0], seeds]).droplevel(0)
-    values = np.array([candidates[n].xs(hp, level="hp").reindex(grid).to_numpy(float) for n, hp in keys])
-    crit = np.array([criteria[n].xs(hp, level="hp").reindex(grid).to_numpy(float) for n, hp in keys])
-    fitted, chosen = V.cross_fit(crit, values)
-    folds = [f"seeds {seeds[f::2]} <- {'/'.join(keys[chosen[f]])}" for f in (0, 1)]
-    return fitted[~np.isnan(fitted)], "cross-fit: " + "; ".join(folds)  # a seed the choice did not run drops out
+def pair_test(a: Candidates, b: Candidates, claim: dict, alpha: float) -> Estimate:
+    """A's selected hp against B's, aware that each was chosen, on these runs, as the best of its
+    settings. What is tested: A's best setting against B's best (direction greater: best A > best B).
+    Support: A's choice beats *every* setting of B (so B's choice cannot be flattered), with a union
+    bound over the settings A chose from; contra: B's choice beats every setting of A, union bound over
+    B's. Direction less (best A < best B) swaps the roles. One hp each: plain Welch. Effect and
+    interval: the selected pair's (the paper's numbers; the interval is not widened for the choice)."""
+    shown = two_group_test(a.chosen, b.chosen, claim, alpha)
+    if shown.reason:
+        return shown
+    a_vs_every_b = [two_group_test(a.chosen, other, claim, alpha) for other in b.by_hp.values()]
+    every_a_vs_b = [two_group_test(other, b.chosen, claim, alpha) for other in a.by_hp.values()]
+    failed = next((t.reason for t in a_vs_every_b + every_a_vs_b if t.reason), "")
+    if failed:
+        return no_test(shown.n_min, failed)
+    if signed(claim) > 0:
+        ps = V.union_bound(max(t.p_support for t in a_vs_every_b), len(a.by_hp))
+        pc = V.union_bound(max(t.p_contra for t in every_a_vs_b), len(b.by_hp))
+        design = ("choices", len(a.by_hp), ("all", *[t.design for t in a_vs_every_b]))
+    else:
+        ps = V.union_bound(max(t.p_support for t in every_a_vs_b), len(b.by_hp))
+        pc = V.union_bound(max(t.p_contra for t in a_vs_every_b), len(a.by_hp))
+        design = ("choices", len(b.by_hp), ("all", *[t.design for t in every_a_vs_b]))
+    return Estimate(shown.effect, shown.low, shown.high, shown.n_min, "", float(ps), float(pc), design)
 
 
-def cross_fit_values(data: SuiteData, claim: dict, algos: list[str], threshold: float | None
-                     ) -> tuple[np.ndarray, str]:
-    """Per seed, the measure of the (algorithm, hp) among `algos` chosen by selection.csv's criterion
-    (mean auc_score over tasks and runs) on the other fold of seeds. One algorithm with one hp: every
-    run of it, as before. Figure 4, selection.csv and Table 1 keep the selection on all seeds."""
-    policy = claim.get("policy", "task")
-    candidates = {a: per_run(data, claim, a, threshold) for a in algos}
-    criteria = {a: per_run(data, claim, a, None, measure="auc_score", policy=criterion_policy(data, a, policy))
-                for a in algos}
-    return cross_fit(candidates, criteria)
+def selected_pairs_estimate(groups: dict, claim: dict, alpha: float) -> Estimate:
+    """A "difference" claim over its pairs (pairs()): effect = the weakest pair's; p_support = the
+    largest pair p_support (intersection-union: every pair must hold, no correction needed);
+    p_contra = the pooled test of all A runs against all B runs (selected hps) with a union bound over
+    the hp combinations of the side whose choice flatters the contra side (B for direction greater;
+    1 when every algorithm has one hp): contradicted only
+    when the groups as a whole are reliably reversed. pairing pooled: the pooled test both ways."""
+    comparisons = pairs(claim)
+    a = list(dict.fromkeys(x for x, _ in comparisons))
+    b = list(dict.fromkeys(y for _, y in comparisons))
+    pooled = two_group_test(np.concatenate([groups[k].chosen for k in a]),
+                            np.concatenate([groups[k].chosen for k in b]), claim, alpha)
+    n_min = min(g.chosen.size for g in groups.values())
+    a_choices = int(np.prod([len(groups[k].by_hp) for k in a]))
+    b_choices = int(np.prod([len(groups[k].by_hp) for k in b]))
+    if signed(claim) < 0:  # "A below B": B's choice flatters the support side, A's the contra side
+        a_choices, b_choices = b_choices, a_choices
+    if claim.get("pairing", "all") == "pooled":
+        if pooled.reason:
+            return no_test(n_min, pooled.reason)
+        return Estimate(pooled.effect, pooled.low, pooled.high, n_min, "",
+                        float(V.union_bound(pooled.p_support, a_choices)),
+                        float(V.union_bound(pooled.p_contra, b_choices)), ("choices", a_choices, pooled.design))
+    tests = [pair_test(groups[x], groups[y], claim, alpha) for x, y in comparisons]
+    failed = next((t.reason for t in tests + [pooled] if t.reason), "")
+    if failed:
+        return no_test(n_min, failed)
+    k = int(np.argmin([t.effect for t in tests]))
+    ps, pc = V.intersection_union([t.p_support for t in tests], V.union_bound(pooled.p_contra, b_choices))
+    lows = [t.low for t in tests]
+    low = math.nan if any(math.isnan(x) for x in lows) else min(lows)
+    hps = "" if max(a_choices, b_choices) == 1 else "; hp chosen on these runs: union bound over the settings"
+    return Estimate(tests[k].effect, low, pooled.high, n_min,
+                    f"weakest pair: {comparisons[k][0]} vs {comparisons[k][1]}{hps}", float(ps), float(pc),
+                    ("all", *[t.design for t in tests]))
+
+
+def best_vs_reference(data: SuiteData, claim: dict, values: dict, reference: float, alpha: float,
+                      note: str) -> Estimate:
+    """A sanity check: the best algorithm (best_algorithm) on its selected hp against `reference`
+    (one-sample t; `values`: algo -> {hp: per-run values}). Support: the best's p with a union bound
+    over every (algorithm, hp) candidate (the winner's curse of choosing the best of seven algorithms
+    on the tested runs); contra: even the best lies below, i.e. *every* candidate does (an
+    intersection: the largest candidate p_contra)."""
+    algo = best_algorithm(data, claim["a"])
+    hp = selected_hp(data, algo, "task")
+    choices = sum(len(v) for v in values.values())
+    shown = one_sample_estimate(values[algo].get(hp, np.array([])), reference, alpha, "")
+    every = [one_sample_estimate(v, reference, alpha, "") for runs in values.values() for v in runs.values()]
+    failed = shown.reason or next((t.reason for t in every if t.reason), "")
+    detail = f"best: {algo} ({hp}) of {choices} (algorithm, hp) candidates; {note}"
+    if failed:
+        return no_test(shown.n_min, failed, detail)
+    ps = V.union_bound(shown.p_support, choices)
+    pc = max(t.p_contra for t in every)
+    return Estimate(shown.effect, shown.low, shown.high, shown.n_min, detail, float(ps), float(pc),
+                    ("choices", choices, shown.design))
 
 
 def best_algorithm(data: SuiteData, algos: list[str]) -> str:
     """The algorithm of `algos` whose selected hp (task policies) has the highest mean auc_score
     over tasks and runs, i.e. selection.csv's criterion (Sec. 4.2's choice of the best settings);
-    NaN means are skipped, ties and all-NaN go to the earlier algorithm. Presentation only (the
-    random-to-best gap); the sanity checks cross-fit their choice."""
+    NaN means are skipped, ties and all-NaN go to the earlier algorithm."""
     means = []
     for algo in algos:
         runs = data.runs[(data.runs["algo"] == algo) & (data.runs["policy"] == "task")]
@@ -428,40 +485,37 @@ def one_sample_estimate(values: np.ndarray, reference: float, alpha: float, deta
 
 
 def vs_random_estimate(data: SuiteData, claim: dict, defaults: dict) -> Estimate:
-    """Sanity check "the best algorithm learns": the best (algorithm, hp) cross-fitted over seeds
-    (no winner's curse), per seed its final score averaged over tasks, minus the random policy's
-    task-averaged score (a fixed reference: its standard error over episodes, random.csv's
-    score_sem, is left out); one-sample t."""
-    values, note = cross_fit_values(data, claim, claim["a"], None)
+    """Sanity check "the best algorithm learns": per run of the best algorithm's selected hp, its
+    final score averaged over tasks, minus the random policy's task-averaged score (a fixed
+    reference: its standard error over episodes, random.csv's score_sem, is left out);
+    best_vs_reference's selection-aware one-sample t."""
+    values = {algo: candidates(data, claim, algo, None).by_hp for algo in claim["a"]}
     reference = random_reference(data)
-    if note == TOO_FEW_SEEDS:
-        return no_test(values.size, TOO_FEW_SEEDS)
     if not np.isfinite(reference):
-        return no_test(values.size, "no random-policy reference", note)
-    return one_sample_estimate(values, reference, defaults["alpha"], f"{note}; random policy {reference:.3g}")
+        algo = best_algorithm(data, claim["a"])
+        return no_test(values[algo].get(selected_hp(data, algo, "task"), np.array([])).size,
+                       "no random-policy reference", f"best: {algo}")
+    return best_vs_reference(data, claim, values, reference, defaults["alpha"], f"random policy {reference:.3g}")
 
 
 def vs_start_estimate(data: SuiteData, claim: dict, defaults: dict, fraction: float) -> Estimate:
     """Sanity check "the best algorithm improves on its own start": per run, its final score minus its
     early score (the curve over the first `fraction` of the budget), each averaged over tasks and
-    paired by (hp, seed); the best (algorithm, hp) cross-fitted over seeds; one-sample t of the gains.
+    paired by (hp, seed); best_vs_reference's selection-aware one-sample t of the gains against 0.
     It exists because an untrained network is not a uniform policy: beating random (vs_random) can
     happen with flat curves, improving on its own start cannot."""
-    gains, criteria = {}, {}
+    gains = {}
     for algo in claim["a"]:
-        final = task_values(data, {**claim, "statistic": "cross_fit"}, algo, None)
-        early = task_values(data, {**claim, "statistic": "cross_fit", "measure": "early_score"}, algo, fraction)
+        final = task_values(data, {**claim, "statistic": "every_hp"}, algo, None)
+        early = task_values(data, {**claim, "statistic": "every_hp", "measure": "early_score"}, algo, fraction)
         if not final.index.equals(early.index):  # pair by (hp, seed, task), never by row position
             unpaired = final.index.symmetric_difference(early.index)
             raise ValueError(f"{data.source / 'curves.csv'}: runs.csv and curves.csv disagree on the runs of "
                              f"{algo} (claim {claim['id']}): unpaired (hp, seed, task) {list(unpaired)[:3]}")
-        gains[algo] = run_means(final) - run_means(early)  # same sorted (hp, seed) index: aligned
-        criteria[algo] = per_run(data, claim, algo, None, measure="auc_score")
-    values, note = cross_fit(gains, criteria)
-    if note == TOO_FEW_SEEDS:
-        return no_test(values.size, TOO_FEW_SEEDS)
-    return one_sample_estimate(values, 0.0, defaults["alpha"],
-                               f"{note}; gain final - early (early: the first {fraction:.3g} of the budget)")
+        gain = run_means(final) - run_means(early)  # same sorted (hp, seed) index: aligned
+        gains[algo] = {hp: g.to_numpy(float) for hp, g in gain.groupby(level="hp", sort=True)}
+    return best_vs_reference(data, claim, gains, 0.0, defaults["alpha"],
+                             f"gain final - early (early: the first {fraction:.3g} of the budget)")
 
 
 # ---- grid world (Sec. 4.1): paired by seed

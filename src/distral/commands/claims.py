@@ -227,7 +227,7 @@ def grid_budget(grid: GridInputs) -> dict:
 def deep_budget(data: C.SuiteData, claim: dict, params: dict, profile: str) -> dict:
     """What the verdict rests on: env frames per task, runs per algorithm, hp settings used."""
     runs = data.runs[data.runs["policy"] == claim.get("policy", "task")]
-    hps = runs["hp"].nunique()  # every setting: good_fraction pools them, the others cross-fit the choice
+    hps = runs["hp"].nunique()  # every setting: good_fraction pools them, the others choose among them
     reached = int(runs["frames_reached"].min()) if len(runs) else 0
     return {"frames_per_task": reached or data.frames_per_task, "runs_per_algo": 0, "hp_settings": hps}
 
@@ -274,7 +274,7 @@ def claims_markdown(table: pd.DataFrame, profile: str, defaults: dict) -> str:
         f"adjusted p < {alpha:g} on the supporting side; contradicted: on the other side; otherwise, or with "
         f"fewer than {defaults['min_runs']} runs per algorithm, inconclusive at this budget. The interval is "
         f"the test's {1 - alpha:.0%} t interval (none for the exact test). Values that depend on choosing an "
-        "hp or the best algorithm are cross-fitted over seeds (chosen on one half, tested on the other). "
+        "hp or the best algorithm, chosen on the tested runs, carry a union bound over the choices. "
         f"An undecided claim gives its minimum detectable effect: {defaults['power']:.0%} power at the "
         f"family's Bonferroni level {alpha:g}/m, in the claim's units (and as a fraction of the random "
         "policy's gap to the best algorithm's final score). Threshold columns: the final verdict with the "
@@ -297,7 +297,7 @@ def claims_markdown(table: pd.DataFrame, profile: str, defaults: dict) -> str:
         margin = f", margin {r.margin:g}" if r.margin != "" and pd.notna(r.margin) else ""
         if r.kind == "sanity check":
             lines.append(f"- `{r.claim}` (sanity check, {r.suite}): \"{r.sentence}\" — the best of {r.a} by mean "
-                         f"AUC (selection.csv's criterion, cross-fitted over seeds), per run its final score "
+                         f"AUC (selection.csv's criterion; union bound over the choices), per run its final score "
                          f"averaged over tasks, minus {sanity_reference(r)}, expected {r.direction}.")
             continue
         lines.append(f"- `{r.claim}` (Sec. {r.section}, {r.panel}, {r.suite}, {r.policy} policy): "
