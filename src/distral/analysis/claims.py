@@ -374,18 +374,21 @@ def pair_test(a: Candidates, b: Candidates, claim: dict, alpha: float) -> Estima
         return shown
     a_vs_every_b = [two_group_test(a.chosen, other, claim, alpha) for other in b.by_hp.values()]
     every_a_vs_b = [two_group_test(other, b.chosen, claim, alpha) for other in a.by_hp.values()]
-    failed = next((t.reason for t in a_vs_every_b + every_a_vs_b if t.reason), "")
-    if failed:
-        return no_test(shown.n_min, failed)
+    # a setting without a test (no spread, a non-finite score) counts as p = 1: it cannot be beaten
+    # reliably, so it blocks the intersection (conservative)
     if signed(claim) > 0:
-        ps = V.union_bound(max(t.p_support for t in a_vs_every_b), len(a.by_hp))
-        pc = V.union_bound(max(t.p_contra for t in every_a_vs_b), len(b.by_hp))
+        ps = V.union_bound(max(_p(t, "p_support") for t in a_vs_every_b), len(a.by_hp))
+        pc = V.union_bound(max(_p(t, "p_contra") for t in every_a_vs_b), len(b.by_hp))
         design = ("choices", len(a.by_hp), ("all", *[t.design for t in a_vs_every_b]))
     else:
-        ps = V.union_bound(max(t.p_support for t in every_a_vs_b), len(b.by_hp))
-        pc = V.union_bound(max(t.p_contra for t in a_vs_every_b), len(a.by_hp))
+        ps = V.union_bound(max(_p(t, "p_support") for t in every_a_vs_b), len(b.by_hp))
+        pc = V.union_bound(max(_p(t, "p_contra") for t in a_vs_every_b), len(a.by_hp))
         design = ("choices", len(b.by_hp), ("all", *[t.design for t in every_a_vs_b]))
     return Estimate(shown.effect, shown.low, shown.high, shown.n_min, "", float(ps), float(pc), design)
+
+
+def _p(test: Estimate, side: str) -> float:
+    return 1.0 if test.reason else getattr(test, side)
 
 
 def selected_pairs_estimate(groups: dict, claim: dict, alpha: float) -> Estimate:
@@ -437,12 +440,11 @@ def best_vs_reference(data: SuiteData, claim: dict, values: dict, reference: flo
     choices = sum(len(v) for v in values.values())
     shown = one_sample_estimate(values[algo].get(hp, np.array([])), reference, alpha, "")
     every = [one_sample_estimate(v, reference, alpha, "") for runs in values.values() for v in runs.values()]
-    failed = shown.reason or next((t.reason for t in every if t.reason), "")
     detail = f"best: {algo} ({hp}) of {choices} (algorithm, hp) candidates; {note}"
-    if failed:
-        return no_test(shown.n_min, failed, detail)
+    if shown.reason:
+        return no_test(shown.n_min, shown.reason, detail)
     ps = V.union_bound(shown.p_support, choices)
-    pc = max(t.p_contra for t in every)
+    pc = max(1.0 if t.reason else t.p_contra for t in every)  # a candidate without a test: p = 1
     return Estimate(shown.effect, shown.low, shown.high, shown.n_min, detail, float(ps), float(pc),
                     ("choices", choices, shown.design))
 
