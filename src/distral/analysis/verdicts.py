@@ -144,11 +144,15 @@ def exact_power(p_a: float, n_a: int, p_b: float, n_b: int, level: float) -> flo
     return float(prob[reject].sum())
 
 
-def _root(power, target: float, high: float) -> float:
-    """The smallest effect in (0, high] with power(effect) = target; inf if even `high` falls short."""
-    if power(high) < target:
-        return math.inf
-    return float(optimize.brentq(lambda d: power(d) - target, 1e-12 * max(high, 1.0), high, xtol=1e-10))
+def _root(power, target: float, high: float, grow: bool = True) -> float:
+    """The smallest effect in (0, high] with power(effect) = target, the bracket grown tenfold up to
+    10^4 times (a t test with 1 df needs effects of hundreds of standard errors); inf if it falls
+    short even then (or at `high` when it cannot grow: a fraction's difference is at most 1)."""
+    for _ in range(5 if grow else 1):
+        if power(high) >= target:
+            return float(optimize.brentq(lambda d: power(d) - target, 1e-12 * high, high, xtol=1e-12 * high))
+        high *= 10
+    return math.inf
 
 
 def mde(design: tuple, level: float, target: float = 0.8) -> float:
@@ -179,7 +183,7 @@ def mde(design: tuple, level: float, target: float = 0.8) -> float:
         _, n_a, n_b, p_b = design
         if min(n_a, n_b) < 1 or not 0 <= p_b < 1:
             return math.nan
-        return _root(lambda d: exact_power(p_b + d, n_a, p_b, n_b, level), target, 1.0 - p_b)
+        return _root(lambda d: exact_power(p_b + d, n_a, p_b, n_b, level), target, 1.0 - p_b, grow=False)
     return math.nan
 
 

@@ -284,7 +284,7 @@ def claims_markdown(table: pd.DataFrame, profile: str, defaults: dict) -> str:
         "|---|---|---|---|---|---|---|---|"]
     for r in table.itertuples(index=False):
         ci = f"{_num(r.effect)} [{_num(r.ci_low)}, {_num(r.ci_high)}]" if pd.notna(r.ci_low) else _num(r.effect)
-        p = f"{_num(r.p_raw)} → {_num(r.p_adjusted)} ({r.family_size})"
+        p = f"{_num(r.p_raw) or '–'} → {_num(r.p_adjusted)} ({r.family_size})"
         thr = f"{_num(r.threshold)} ({r.verdict_half} / {r.verdict_double})" if r.threshold != "" else "–"
         budget = f"{r.frames_per_task:.3g}, {r.runs_per_algo}, {r.hp_settings}"
         why = "; ".join(x for x in (r.reason, undecided_note(r), r.detail if isinstance(r.detail, str) else "") if x)
