@@ -17,6 +17,7 @@ from scipy import stats
 from claims_helpers import ALGOS, DEFAULTS, DISTRAL, claim_by_id, make_suite, suite_data
 from distral import cli
 from distral.analysis import claims as C
+from distral.analysis import verdicts as V
 from distral.analysis.fig3 import GridMap
 from distral.config import ParamsError
 from distral.envs.gridworld import Layout
@@ -287,3 +288,75 @@ def test_cli_malformed_registry_exits_2(tmp_path, capsys):
     argv = ["claims", "--profile", "smoke", "--params", str(params), "--root", str(tmp_path), "--registry", str(bad)]
     assert cli.main(argv) == 2
     assert "key 'claims'" in capsys.readouterr().err
+
+
+# ---- the new pieces: selection-aware pairs, the margin, the grid world's per-seed measures
+
+
+def test_pair_test_with_two_hps_by_hand():
+    """A's chosen hp must beat every hp of B; p x the number of A's settings (union bound)."""
+    rng = np.random.default_rng(0)
+    a = C.Candidates({"h0": rng.normal(2, 1, 5), "h1": rng.normal(0, 1, 5)}, "h0")
+    b = C.Candidates({"h0": rng.normal(0, 1, 5), "h1": rng.normal(0.5, 1, 5)}, "h1")
+    claim = {"statistic": "difference", "direction": "greater"}
+    est = C.pair_test(a, b, claim, 0.05)
+    worst = max(stats.ttest_ind(a.by_hp["h0"], b.by_hp[h], equal_var=False, alternative="greater").pvalue
+                for h in ("h0", "h1"))
+    contra = max(stats.ttest_ind(a.by_hp[h], b.by_hp["h1"], equal_var=False, alternative="less").pvalue
+                 for h in ("h0", "h1"))
+    assert est.p_support == pytest.approx(min(1, 2 * worst)) and est.p_contra == pytest.approx(min(1, 2 * contra))
+    assert est.effect == pytest.approx(a.by_hp["h0"].mean() - b.by_hp["h1"].mean())
+    # direction less swaps the roles: every A setting against B's choice carries the support side
+    less = C.pair_test(a, b, {**claim, "direction": "less"}, 0.05)
+    support = max(stats.ttest_ind(a.by_hp[h], b.by_hp["h1"], equal_var=False, alternative="less").pvalue
+                  for h in ("h0", "h1"))
+    assert less.p_support == pytest.approx(min(1, 2 * support))
+
+
+def test_margin_makes_a_non_superiority_test():
+    """Distral 0.05 above A3C with margin 0.1: reproduced (reliably below A3C + 0.1); 0.3 above:
+    contradicted (reliably more than the margin above)."""
+    claim = claim_by_id("lt-distral-not-better-than-a3c")
+    for lift, expected in ((0.05, "reproduced"), (0.3, "contradicted")):
+        lv = {a: (1.0 + lift if a in DISTRAL else 1.0) for a in ALGOS}
+        data = suite_data(make_suite(lv, noise=0.01, suite="laser-tag"))
+        est = C.deep_estimate(data, claim, DEFAULTS, None)
+        assert est.effect == pytest.approx(0.1 - lift, abs=0.02) and C.verdict(est, 4)[0] == expected
+
+
+def test_margin_only_on_a_difference(tmp_path):
+    registry = copy.deepcopy(C.load_registry())
+    i = next(k for k, c in enumerate(registry["claims"]) if c["id"] == "mazes-robust")
+    registry["claims"][i]["margin"] = 0.1
+    path = tmp_path / "claims.yaml"
+    path.write_text(yaml.safe_dump(registry))
+    with pytest.raises(ParamsError, match=f"key 'claims.{i}.margin'"):
+        C.load_registry(path)
+
+
+def test_gridworld_per_seed_measures_by_hand():
+    from distral.analysis import gridworld as G
+    steps = [0, 100, 200, 300, 400]
+    curves = pd.DataFrame({"algo": "x", "seed": 0, "env_steps": steps,
+                           "return": [0.0, 1.0, 0.5, 0.9, 0.7], "steps_to_goal": [50.0, 20, 15, 12, 10]})
+    finals = G.seed_finals(curves, 0.25)  # the evaluations at >= 300: 12 and 10
+    assert finals.loc[0, "steps_to_goal"] == pytest.approx(11.0)
+    assert G.seed_finals(curves, 0.01).loc[0, "steps_to_goal"] == pytest.approx(10.0)  # at least the last
+    jumps = G.seed_instability(curves, 0.25)  # after step 100: 1.0, 0.5, 0.9, 0.7 -> |changes| 0.5, 0.4, 0.2
+    assert jumps.loc[0, "return"] == pytest.approx((0.5 + 0.4 + 0.2) / 3)
+    with pytest.raises(ValueError, match="fewer than two evaluations"):
+        G.seed_instability(curves, 0.9)
+
+
+def test_cli_reports_raw_and_adjusted_p_and_the_mde(tmp_path):
+    params = write_inputs(tmp_path, levels(1.0, 1.0))  # no 3D effect: the 3D claims stay undecided
+    assert cli.main(["claims", "--profile", "smoke", "--params", str(params), "--root", str(tmp_path)]) == 0
+    table = pd.read_csv(tmp_path / "paper_tables/smoke/claims.csv").set_index("claim")
+    assert (table["p_adjusted"] >= table["p_raw"].fillna(0) - 1e-12).all()
+    for (suite, kind), family in table.groupby(["suite", "kind"]):
+        assert (family["family_size"] == len(family)).all()
+        assert (family["p_adjusted"].to_numpy() == pytest.approx(V.holm(family["p_raw"].to_numpy()))), suite
+    undecided = table[(table["verdict"] == "inconclusive") & table["statistic"].eq("difference")]
+    assert len(undecided) > 0 and (undecided["mde"] > 0).all() and (undecided["mde_gap_fraction"] > 0).all()
+    markdown = (tmp_path / "paper_tables/smoke/claims.md").read_text()
+    assert "could not have seen less than" in markdown and "p raw → adjusted (m)" in markdown

@@ -1,15 +1,18 @@
-"""The paper's claims as tests: an effect size, a seeded bootstrap interval and a verdict each.
+"""The paper's claims as tests: an effect size, two one-sided p-values and a verdict each.
 
 A claim (claims.yaml) compares algorithm groups A and B of one suite. Its `effect` is signed
-so that a positive value supports the paper; the interval comes from inference.bootstrap
-(scipy.stats.bootstrap, percentile method, seeded by params.yaml `analysis.bootstrap`), resampling
-runs independently within each algorithm (and, for the aggregate IQM, within each task): a
-stratified bootstrap over runs. Functions below take `defaults`: the bootstrap settings
-(inference.settings) with the registry's `min_runs`. Verdict rule:
-reproduced if the whole interval is above 0, contradicted if it is below 0, otherwise, or
-with fewer than `min_runs` runs in an algorithm, inconclusive at this budget.
-A claim over several pairs ("A beat every B") is reproduced when every pair's interval is
-above 0 and contradicted when the pooled A-vs-B interval is below 0 (see pairwise_estimate).
+so that a positive value supports the paper; the tests (verdicts.py: Welch / one-sample / paired
+t, Fisher's exact test) give p_support (H0: effect <= 0) and p_contra (H0: effect >= 0), and, where
+the test has one, a t interval at confidence 1 - alpha. Functions below take `defaults`: the
+bootstrap settings (inference.settings, for the aggregate scores' IQM intervals), the registry's
+`min_runs` and params.yaml `analysis.verdict` (alpha, correction, power). Verdict rule (`verdict`,
+after the family's Holm adjustment in commands/claims.py): reproduced if the adjusted two-sided p
+is below alpha on the supporting side, contradicted on the other side, otherwise, or with fewer
+than `min_runs` runs in an algorithm, inconclusive at this budget.
+A claim over several pairs ("A beat every B") is reproduced when every pair holds (an
+intersection-union test) and contradicted when the pooled A-vs-B test is reversed
+(selected_pairs_estimate, pairwise_estimate). An hp or a best algorithm chosen on the tested runs
+costs a union bound over the choices (pair_test, best_vs_reference).
 """
 
 from __future__ import annotations
