@@ -14,7 +14,8 @@ ALGOS = ["A3C", "A3C_multitask", "A3C_2col", "KL_1col", "KL+ent_1col", "KL_2col"
 DISTILLED = ["A3C_multitask", "KL_1col", "KL+ent_1col", "KL_2col", "KL+ent_2col"]
 DISTRAL = ["KL_1col", "KL+ent_1col", "KL_2col", "KL+ent_2col"]
 FRAMES, BINS, TASKS = 8000, 8, ["t0", "t1", "t2"]
-DEFAULTS = {"confidence": 0.95, "resamples": 500, "seed": 0, "min_runs": 4}
+DEFAULTS = {"confidence": 0.95, "resamples": 500, "seed": 0, "min_runs": 4, "alpha": 0.05, "correction": "holm",
+            "power": 0.8}
 
 
 def claim_by_id(cid: str) -> dict:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 import analysis_logs as logs
 from claims_helpers import ALGOS, DEFAULTS, claim_by_id, suite_data
@@ -271,7 +272,8 @@ def test_vs_random_uses_the_final_score_of_the_selected_hp_by_hand():
         {"t0": -1.0, "t1": 0.0, "t2": 1.0})
     data.random = data.random.assign(score=[0.2, 0.5, 0.8])
     est = C.deep_estimate(data, claim_by_id("mazes-learns"), DEFAULTS, None)
-    assert est.effect == pytest.approx(2.0) and 0 < est.low < 2.0 < est.high
+    half = stats.t.isf(0.025, 3) * np.std([1, 2, 3, 4], ddof=1) / 2  # the one-sample t interval, 3 df
+    assert est.effect == pytest.approx(2.0) and (est.low, est.high) == pytest.approx((2.0 - half, 2.0 + half))
 
 
 def test_vs_random_needs_min_runs_and_a_reference():
@@ -280,7 +282,7 @@ def test_vs_random_needs_min_runs_and_a_reference():
     data = learns(2.0, 0.0)
     data.random = data.random.iloc[0:0]
     est = C.deep_estimate(data, claim_by_id("mazes-learns"), DEFAULTS, None)
-    assert C.verdict(est, 4) == ("inconclusive", "no interval")
+    assert C.verdict(est, 4) == ("inconclusive", "no random-policy reference")
 
 
 def test_registry_has_a_sanity_check_per_suite_and_refuses_a_bad_one(tmp_path):
@@ -343,10 +345,12 @@ def test_vs_start_by_hand():
     data, claim = hand_worked(), claim_by_id("mazes-improves")
     est = C.deep_estimate(data, claim, DEFAULTS, 0.25)
     assert est.effect == pytest.approx(4.5) and 0 < est.low < 4.5 < est.high and est.n_min == 4
-    assert "best: KL+ent_2col (h0); early 2 -> final 6.5" in est.detail
-    # the interval is the bootstrap of exactly these per-run gains
-    expected = C.bootstrap([np.array([1.5, 3.5, 5.5, 7.5])], lambda s, axis=-1: np.mean(s, axis=axis), DEFAULTS)
-    assert (est.effect, est.low, est.high) == pytest.approx(expected)
+    assert "best: KL+ent_2col (h0)" in est.detail
+    # the test is the one-sample t of exactly these per-run gains (union bound over the 14 candidates)
+    gains = np.array([1.5, 3.5, 5.5, 7.5])
+    t = stats.ttest_1samp(gains, 0.0)
+    assert (est.low, est.high) == pytest.approx(tuple(t.confidence_interval(0.95)))
+    assert est.p_support == pytest.approx(min(1.0, 14 * stats.ttest_1samp(gains, 0, alternative="greater").pvalue))
     assert C.deep_estimate(data, claim, DEFAULTS, 0.125).effect == pytest.approx(5.0)
 
 

@@ -1,15 +1,18 @@
-"""The paper's claims as tests: an effect size, a seeded bootstrap interval and a verdict each.
+"""The paper's claims as tests: an effect size, two one-sided p-values and a verdict each.
 
 A claim (claims.yaml) compares algorithm groups A and B of one suite. Its `effect` is signed
-so that a positive value supports the paper; the interval comes from inference.bootstrap
-(scipy.stats.bootstrap, percentile method, seeded by params.yaml `analysis.bootstrap`), resampling
-runs independently within each algorithm (and, for the aggregate IQM, within each task): a
-stratified bootstrap over runs. Functions below take `defaults`: the bootstrap settings
-(inference.settings) with the registry's `min_runs`. Verdict rule:
-reproduced if the whole interval is above 0, contradicted if it is below 0, otherwise, or
-with fewer than `min_runs` runs in an algorithm, inconclusive at this budget.
-A claim over several pairs ("A beat every B") is reproduced when every pair's interval is
-above 0 and contradicted when the pooled A-vs-B interval is below 0 (see pairwise_estimate).
+so that a positive value supports the paper; the tests (verdicts.py: Welch / one-sample / paired
+t, Fisher's exact test) give p_support (H0: effect <= 0) and p_contra (H0: effect >= 0), and, where
+the test has one, a t interval at confidence 1 - alpha. Functions below take `defaults`: the
+bootstrap settings (inference.settings, for the aggregate scores' IQM intervals), the registry's
+`min_runs` and params.yaml `analysis.verdict` (alpha, correction, power). Verdict rule (`verdict`,
+after the family's Holm adjustment in commands/claims.py): reproduced if the adjusted two-sided p
+is below alpha on the supporting side, contradicted on the other side, otherwise, or with fewer
+than `min_runs` runs in an algorithm, inconclusive at this budget.
+A claim over several pairs ("A beat every B") is reproduced when every pair holds (an
+intersection-union test) and contradicted when the pooled A-vs-B test is reversed
+(selected_pairs_estimate, pairwise_estimate). An hp or a best algorithm chosen on the tested runs
+costs a union bound over the choices (pair_test, best_vs_reference).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import yaml
 from scipy import stats
 
 from distral.analysis import aggregates
+from distral.analysis import verdicts as V
 from distral.analysis.inference import bootstrap
 from distral.config import ParamsError
 
@@ -34,6 +38,7 @@ REGISTRY = "claims.yaml"
 VERDICTS = ("reproduced", "contradicted", "inconclusive")
 SANITY_STATISTICS = ("vs_random", "vs_start")  # "the best algorithm learns": not claims of the paper
 DEEP_STATISTICS = ("difference", "good_fraction", *SANITY_STATISTICS)
+GRIDWORLD_PAIRED = ("gridworld_auc", "gridworld_final", "gridworld_stability")  # paired by seed
 IQM_TRIM = 0.25  # the interquartile mean drops the lowest and highest quarter
 
 
@@ -71,12 +76,13 @@ def load_registry(path: str | Path | None = None) -> dict:
 def _check_claim(claim: dict, where: str) -> None:
     """Rules the schema cannot state: what each statistic needs."""
     stat, pairing = claim["statistic"], claim.get("pairing", "all")
-    needs_b = stat in ("difference", "good_fraction", "gridworld_auc")
+    needs_b = stat in ("difference", "good_fraction", *GRIDWORLD_PAIRED)
     if needs_b and not claim["b"]:
         raise ParamsError(f"{where}.b': statistic {stat} compares A with a non-empty group B")
     if pairing == "zip" and len(claim["a"]) != len(claim["b"]):
         raise ParamsError(f"{where}.pairing': zip needs a and b of the same length")
-    needs_threshold = stat in ("good_fraction", "persistence", "vs_start") or claim["measure"] == "early_score"
+    needs_threshold = (stat in ("good_fraction", "persistence", "vs_start", "gridworld_final", "gridworld_stability")
+                       or claim["measure"] == "early_score")
     if needs_threshold and "threshold" not in claim:
         raise ParamsError(f"{where}.threshold': required by statistic {stat} / measure {claim['measure']}")
     if stat == "vs_start" and not 0 < claim["threshold"] < 1:
@@ -89,8 +95,12 @@ def _check_claim(claim: dict, where: str) -> None:
     deep = claim["suite"] != "gridworld"
     if deep != (stat in DEEP_STATISTICS):
         raise ParamsError(f"{where}.statistic': {stat} does not apply to suite {claim['suite']}")
-    if stat == "gridworld_auc" and (len(claim["a"]) != 1 or len(claim["b"]) != 1):
-        raise ParamsError(f"{where}.a': gridworld_auc compares one algorithm with one baseline")
+    if stat in GRIDWORLD_PAIRED and (len(claim["a"]) != 1 or len(claim["b"]) != 1):
+        raise ParamsError(f"{where}.a': {stat} compares one algorithm with one baseline")
+    if stat in ("gridworld_final", "gridworld_stability") and not 0 < claim["threshold"] < 1:
+        raise ParamsError(f"{where}.threshold': {stat}'s part of training must be a fraction in (0, 1)")
+    if "margin" in claim and stat != "difference":
+        raise ParamsError(f"{where}.margin': only a difference has a margin (non-superiority)")
     if stat == "persistence" and len(claim["a"]) != 1:
         raise ParamsError(f"{where}.a': persistence reads one algorithm's pi_0")
 
@@ -100,17 +110,43 @@ def _check_claim(claim: dict, where: str) -> None:
 
 @dataclass(frozen=True)
 class Estimate:
-    """An effect (positive supports the claim), its interval and the runs behind it."""
+    """An effect (positive supports the claim), its one-sided p-values (verdicts.py), its interval
+    where the test has one (two-sided, confidence 1 - alpha; NaN for the exact test) and the runs
+    behind it. `design` feeds the minimum detectable effect; `reason` says why there is no test."""
 
     effect: float
     low: float
     high: float
     n_min: int  # the fewest runs in any compared algorithm
     detail: str = ""
+    p_support: float = math.nan
+    p_contra: float = math.nan
+    design: tuple = ()
+    reason: str = ""
+
+    @property
+    def p(self) -> float:
+        """The two-sided p of the claim (NaN without a test)."""
+        return float(V.two_sided(self.p_support, self.p_contra))
+
+
+def no_test(n_min: int, reason: str, detail: str = "") -> Estimate:
+    return Estimate(math.nan, math.nan, math.nan, n_min, detail, reason=reason)
+
+
+def usable(*samples: np.ndarray) -> str:
+    """Why these samples cannot be tested ("" if they can)."""
+    if min(s.size for s in samples) < 2:
+        return "fewer than 2 runs in a compared group"
+    if not all(np.isfinite(s).all() for s in samples):
+        return "a non-finite score"
+    if all(np.ptp(s) == 0 for s in samples):
+        return "no run-to-run spread (every run the same)"
+    return ""
 
 
 def mean_contrast(sign: float) -> Callable:
-    """`sign` x (mean(A) - mean(B)), vectorised over bootstrap resamples."""
+    """`sign` x (mean(A) - mean(B)), vectorised over the last axis."""
 
     def statistic(a, b, axis=-1):
         return sign * (np.mean(a, axis=axis) - np.mean(b, axis=axis))
@@ -135,28 +171,61 @@ def pairs(claim: dict) -> list[tuple[str, str]]:
     return [(x, y) for x in claim["a"] for y in claim["b"]]
 
 
-def pairwise_estimate(values: dict, claim: dict, defaults: dict) -> Estimate:
-    """"Every pair holds": effect = the smallest pairwise difference d_min. Its interval is
-    [smallest lower bound of the pairs, upper bound of the pooled difference]: every pair must
-    clear 0 to reproduce (an intersection-union test, no correction needed), and since
-    d_min <= the pooled difference, the pooled upper bound bounds d_min too; a claim is
-    contradicted only when the groups as a whole are reliably reversed (one test, so the many
-    pairs do not inflate false contradictions)."""
-    sign = 1.0 if claim["direction"] == "greater" else -1.0
+def signed(claim: dict) -> float:
+    return 1.0 if claim["direction"] == "greater" else -1.0
+
+
+def two_group_test(a: np.ndarray, b: np.ndarray, claim: dict, alpha: float) -> Estimate:
+    """A against B, signed by the claim's direction, plus its margin: Welch's t on the per-run values,
+    or for good_fraction (0/1 per run) Fisher's exact test (no interval)."""
+    reason = usable(a, b)
+    if claim["statistic"] == "good_fraction":
+        if min(a.size, b.size) < 1:
+            return no_test(min(a.size, b.size), "no runs in a compared group")
+        first, second = (a, b) if signed(claim) > 0 else (b, a)
+        effect, ps, pc = V.exact_fraction(first, second)
+        return Estimate(float(effect), math.nan, math.nan, min(a.size, b.size), p_support=float(ps),
+                        p_contra=float(pc), design=("exact", first.size, second.size, float(second.mean())))
+    if reason:
+        return no_test(min(a.size, b.size), reason)
+    sa, sb = signed(claim) * a, signed(claim) * b
+    effect, ps, pc, low, high = V.welch(sa, sb, claim.get("margin", 0.0), alpha)
+    return Estimate(float(effect), float(low), float(high), min(a.size, b.size), p_support=float(ps),
+                    p_contra=float(pc), design=("t2", a.size, float(a.std(ddof=1)), b.size, float(b.std(ddof=1))))
+
+
+def pairwise_estimate(values: dict, claim: dict, alpha: float) -> Estimate:
+    """"Every pair holds": effect = the smallest pairwise difference d_min; p_support = the largest
+    pair p_support (an intersection-union test: every pair must clear 0, no correction needed);
+    p_contra = the pooled A-vs-B test's (all A runs against all B runs): a claim is contradicted only
+    when the groups as a whole are reliably reversed. Interval: [smallest lower bound of the pairs,
+    upper bound of the pooled difference] (d_min <= the pooled difference)."""
     comparisons = pairs(claim)
-    points, lows = [], []
-    for x, y in comparisons:
-        point, low, _ = bootstrap([values[x], values[y]], mean_contrast(sign), defaults)
-        points, lows = points + [point], lows + [low]
-    a = list(dict.fromkeys(x for x, _ in comparisons))
-    b = list(dict.fromkeys(y for _, y in comparisons))
-    _, _, high = bootstrap([values[k] for k in a + b], pooled_contrast(len(a), sign), defaults)
+    tests = [two_group_test(values[x], values[y], claim, alpha) for x, y in comparisons]
+    a = np.concatenate([values[k] for k in dict.fromkeys(x for x, _ in comparisons)])
+    b = np.concatenate([values[k] for k in dict.fromkeys(y for _, y in comparisons)])
+    pooled = two_group_test(a, b, claim, alpha)
     n_min = min(v.size for v in values.values())
-    if np.isnan(points).any():
-        return Estimate(math.nan, math.nan, math.nan, n_min, "a non-finite score")
-    weakest = comparisons[int(np.argmin(points))]
-    return Estimate(min(points), float(np.min(lows)), high, n_min,
-                    f"weakest pair: {weakest[0]} vs {weakest[1]}")
+    failed = next((t.reason for t in tests + [pooled] if t.reason), "")
+    if failed:
+        return no_test(n_min, failed)
+    k = int(np.argmin([t.effect for t in tests]))
+    ps, pc = V.intersection_union([t.p_support for t in tests], pooled.p_contra)
+    lows = [t.low for t in tests]
+    low = math.nan if any(math.isnan(x) for x in lows) else min(lows)  # the exact test has no interval
+    return Estimate(tests[k].effect, low, pooled.high, n_min,
+                    f"weakest pair: {comparisons[k][0]} vs {comparisons[k][1]}", float(ps), float(pc),
+                    ("all", *[t.design for t in tests]))
+
+
+def pooled_estimate(samples: list[np.ndarray], claim: dict, alpha: float) -> Estimate:
+    """Mean of A's algorithms against mean of B's: one test of all A runs against all B runs pooled.
+    With equal runs per algorithm the pooled mean is the mean of the algorithm means; the spread
+    between algorithms counts as run-to-run noise, which makes the test conservative."""
+    n_a = len(claim["a"])
+    est = two_group_test(np.concatenate(samples[:n_a]), np.concatenate(samples[n_a:]), claim, alpha)
+    return Estimate(est.effect, est.low, est.high, min(s.size for s in samples), est.detail, est.p_support,
+                    est.p_contra, est.design, est.reason)
 
 
 def interquartile_mean(*samples, axis=-1):
@@ -164,17 +233,18 @@ def interquartile_mean(*samples, axis=-1):
     return stats.trim_mean(np.concatenate(samples, axis=axis), IQM_TRIM, axis=axis)
 
 
-def verdict(est: Estimate, min_runs: int) -> tuple[str, str]:
-    """The verdict and, when inconclusive, why."""
+def verdict(est: Estimate, min_runs: int, p_adjusted: float | None = None, alpha: float = 0.05
+            ) -> tuple[str, str]:
+    """The verdict and, when inconclusive, why: reproduced when the (Holm-adjusted) two-sided p is
+    below alpha on the support side, contradicted on the contra side. `p_adjusted` None: the raw p."""
     if est.n_min < min_runs:
         return "inconclusive", f"fewer than {min_runs} runs ({est.n_min})"
-    if math.isnan(est.low) or math.isnan(est.high):
-        return "inconclusive", "no interval"
-    if est.low > 0:
-        return "reproduced", ""
-    if est.high < 0:
-        return "contradicted", ""
-    return "inconclusive", "interval contains 0"
+    if math.isnan(est.p):
+        return "inconclusive", est.reason or "no test"
+    p = est.p if p_adjusted is None else p_adjusted
+    if p < alpha:
+        return ("reproduced", "") if est.p_support <= est.p_contra else ("contradicted", "")
+    return "inconclusive", f"p = {p:.3g} >= {alpha:g}"
 
 
 # ---- the data of one suite (results/{profile}/{suite}/*.csv, written by aggregate-deep)
@@ -249,20 +319,137 @@ def early_scores(data: SuiteData, runs: pd.DataFrame, fraction: float) -> pd.Ser
 
 
 def deep_estimate(data: SuiteData, claim: dict, defaults: dict, threshold: float | None) -> Estimate:
+    """The test of one 3D claim. "difference" claims test each algorithm's selected hp, selection-aware
+    (candidates, pair_test); good_fraction reads every hp setting's runs, as Fig. 4's panels 2 do."""
+    alpha = defaults["alpha"]
     if claim["statistic"] == "vs_random":
         return vs_random_estimate(data, claim, defaults)
     if claim["statistic"] == "vs_start":
         return vs_start_estimate(data, claim, defaults, threshold)
-    samples = [run_values(data, claim, algo, threshold) for algo in claim["a"] + claim["b"]]
-    empty = [algo for algo, s in zip(claim["a"] + claim["b"], samples) if s.size == 0]
+    algos = claim["a"] + claim["b"]
+    if claim["statistic"] == "difference":
+        groups = {algo: candidates(data, claim, algo, threshold) for algo in algos}
+        samples = [groups[algo].chosen for algo in algos]
+    else:
+        samples = [run_values(data, claim, algo, threshold) for algo in algos]
+    empty = [algo for algo, s in zip(algos, samples) if s.size == 0]
     if empty:
         raise ValueError(f"{data.source / 'runs.csv'}: no {claim.get('policy', 'task')} runs of "
                          f"{', '.join(empty)} (claim {claim['id']})")
+    if claim["statistic"] == "difference":
+        return selected_pairs_estimate(groups, claim, alpha)
     if claim.get("pairing", "all") != "pooled":
-        return pairwise_estimate(dict(zip(claim["a"] + claim["b"], samples)), claim, defaults)
-    sign = 1.0 if claim["direction"] == "greater" else -1.0
-    point, low, high = bootstrap(samples, pooled_contrast(len(claim["a"]), sign), defaults)
-    return Estimate(point, low, high, min(s.size for s in samples))
+        return pairwise_estimate(dict(zip(algos, samples)), claim, alpha)
+    return pooled_estimate(samples, claim, alpha)
+
+
+# ---- selection-aware tests (Sec. 4.2 selects each algorithm's hp on the very runs we test)
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """One algorithm's per-run values on every hp setting, and the hp selection.csv chose."""
+
+    by_hp: dict  # hp -> np.ndarray of per-run values (mean over tasks), sorted by seed
+    hp: str
+
+    @property
+    def chosen(self) -> np.ndarray:
+        return self.by_hp.get(self.hp, np.array([]))
+
+
+def candidates(data: SuiteData, claim: dict, algo: str, threshold: float | None) -> Candidates:
+    """`algo`'s per-run values of the claim's measure on every hp setting (selected_hp's choice marked)."""
+    per_run = run_means(task_values(data, {**claim, "statistic": "every_hp"}, algo, threshold))
+    by_hp = {hp: group.to_numpy(float) for hp, group in per_run.groupby(level="hp", sort=True)}
+    return Candidates(by_hp, selected_hp(data, algo, claim.get("policy", "task")))
+
+
+def pair_test(a: Candidates, b: Candidates, claim: dict, alpha: float) -> Estimate:
+    """A's selected hp against B's, aware that each was chosen, on these runs, as the best of its
+    settings. What is tested: A's best setting against B's best (direction greater: best A > best B).
+    Support: A's choice beats *every* setting of B (so B's choice cannot be flattered), with a union
+    bound over the settings A chose from; contra: B's choice beats every setting of A, union bound over
+    B's. Direction less (best A < best B) swaps the roles. One hp each: plain Welch. Effect and
+    interval: the selected pair's (the paper's numbers; the interval is not widened for the choice)."""
+    shown = two_group_test(a.chosen, b.chosen, claim, alpha)
+    if shown.reason:
+        return shown
+    a_vs_every_b = [two_group_test(a.chosen, other, claim, alpha) for other in b.by_hp.values()]
+    every_a_vs_b = [two_group_test(other, b.chosen, claim, alpha) for other in a.by_hp.values()]
+    # a setting without a test (no spread, a non-finite score) counts as p = 1: it cannot be beaten
+    # reliably, so it blocks the intersection (conservative)
+    if signed(claim) > 0:
+        ps = V.union_bound(max(_p(t, "p_support") for t in a_vs_every_b), len(a.by_hp))
+        pc = V.union_bound(max(_p(t, "p_contra") for t in every_a_vs_b), len(b.by_hp))
+        design = ("choices", len(a.by_hp), ("all", *[t.design for t in a_vs_every_b]))
+    else:
+        ps = V.union_bound(max(_p(t, "p_support") for t in every_a_vs_b), len(b.by_hp))
+        pc = V.union_bound(max(_p(t, "p_contra") for t in a_vs_every_b), len(a.by_hp))
+        design = ("choices", len(b.by_hp), ("all", *[t.design for t in every_a_vs_b]))
+    return Estimate(shown.effect, shown.low, shown.high, shown.n_min, "", float(ps), float(pc), design)
+
+
+def _p(test: Estimate, side: str) -> float:
+    return 1.0 if test.reason else getattr(test, side)
+
+
+def selected_pairs_estimate(groups: dict, claim: dict, alpha: float) -> Estimate:
+    """A "difference" claim over its pairs (pairs()): effect = the weakest pair's; p_support = the
+    largest pair p_support (intersection-union: every pair must hold, no correction needed);
+    p_contra = the pooled test of all A runs against all B runs (selected hps) with a union bound over
+    the hp combinations of the side whose choice flatters the contra side (B for direction greater;
+    1 when every algorithm has one hp): contradicted only
+    when the groups as a whole are reliably reversed. pairing pooled: the pooled test both ways."""
+    comparisons = pairs(claim)
+    a = list(dict.fromkeys(x for x, _ in comparisons))
+    b = list(dict.fromkeys(y for _, y in comparisons))
+    pooled = two_group_test(np.concatenate([groups[k].chosen for k in a]),
+                            np.concatenate([groups[k].chosen for k in b]), claim, alpha)
+    n_min = min(g.chosen.size for g in groups.values())
+    a_choices = int(np.prod([len(groups[k].by_hp) for k in a]))
+    b_choices = int(np.prod([len(groups[k].by_hp) for k in b]))
+    if signed(claim) < 0:  # "A below B": B's choice flatters the support side, A's the contra side
+        a_choices, b_choices = b_choices, a_choices
+    if claim.get("pairing", "all") == "pooled":
+        if pooled.reason:
+            return no_test(n_min, pooled.reason)
+        return Estimate(pooled.effect, pooled.low, pooled.high, n_min, "",
+                        float(V.union_bound(pooled.p_support, a_choices)),
+                        float(V.union_bound(pooled.p_contra, b_choices)), ("choices", a_choices, pooled.design))
+    tests = [pair_test(groups[x], groups[y], claim, alpha) for x, y in comparisons]
+    failed = next((t.reason for t in tests + [pooled] if t.reason), "")
+    if failed:
+        return no_test(n_min, failed)
+    k = int(np.argmin([t.effect for t in tests]))
+    ps, pc = V.intersection_union([t.p_support for t in tests], V.union_bound(pooled.p_contra, b_choices))
+    lows = [t.low for t in tests]
+    low = math.nan if any(math.isnan(x) for x in lows) else min(lows)
+    hps = "" if max(a_choices, b_choices) == 1 else "; hp chosen on these runs: union bound over the settings"
+    return Estimate(tests[k].effect, low, pooled.high, n_min,
+                    f"weakest pair: {comparisons[k][0]} vs {comparisons[k][1]}{hps}", float(ps), float(pc),
+                    ("all", *[t.design for t in tests]))
+
+
+def best_vs_reference(data: SuiteData, claim: dict, values: dict, reference: float, alpha: float,
+                      note: str) -> Estimate:
+    """A sanity check: the best algorithm (best_algorithm) on its selected hp against `reference`
+    (one-sample t; `values`: algo -> {hp: per-run values}). Support: the best's p with a union bound
+    over every (algorithm, hp) candidate (the winner's curse of choosing the best of seven algorithms
+    on the tested runs); contra: even the best lies below, i.e. *every* candidate does (an
+    intersection: the largest candidate p_contra)."""
+    algo = best_algorithm(data, claim["a"])
+    hp = selected_hp(data, algo, "task")
+    choices = sum(len(v) for v in values.values())
+    shown = one_sample_estimate(values[algo].get(hp, np.array([])), reference, alpha, "")
+    every = [one_sample_estimate(v, reference, alpha, "") for runs in values.values() for v in runs.values()]
+    detail = f"best: {algo} ({hp}) of {choices} (algorithm, hp) candidates; {note}"
+    if shown.reason:
+        return no_test(shown.n_min, shown.reason, detail)
+    ps = V.union_bound(shown.p_support, choices)
+    pc = max(1.0 if t.reason else t.p_contra for t in every)  # a candidate without a test: p = 1
+    return Estimate(shown.effect, shown.low, shown.high, shown.n_min, detail, float(ps), float(pc),
+                    ("choices", choices, shown.design))
 
 
 def best_algorithm(data: SuiteData, algos: list[str]) -> str:
@@ -284,55 +471,72 @@ def random_reference(data: SuiteData) -> float:
     return float(data.random["score"].mean())
 
 
+def random_to_best_gap(data: SuiteData, algos: list[str]) -> float:
+    """The best algorithm's mean final score (task policies, selected hp) minus the random policy's:
+    the scale of the minimum detectable effect. NaN without a random reference."""
+    best = best_algorithm(data, algos)
+    runs = data.runs[(data.runs["algo"] == best) & (data.runs["policy"] == "task")]
+    return float(runs.loc[runs["hp"] == selected_hp(data, best, "task"), "final_score"].mean()) - random_reference(data)
+
+
+def one_sample_estimate(values: np.ndarray, reference: float, alpha: float, detail: str) -> Estimate:
+    """One-sample t of mean(values) - reference (values already signed)."""
+    reason = usable(values) if values.size >= 2 else "fewer than 2 runs"
+    if reason:
+        return no_test(values.size, reason, detail)
+    effect, ps, pc, low, high = V.one_sample(values, reference, alpha)
+    return Estimate(float(effect), float(low), float(high), values.size, detail, float(ps), float(pc),
+                    ("t1", values.size, float(values.std(ddof=1))))
+
+
 def vs_random_estimate(data: SuiteData, claim: dict, defaults: dict) -> Estimate:
     """Sanity check "the best algorithm learns": per run of the best algorithm's selected hp, its
     final score averaged over tasks, minus the random policy's task-averaged score (a fixed
-    reference: its standard error over episodes, random.csv's score_sem, is not resampled);
-    bootstrap over those runs."""
-    algo = best_algorithm(data, claim["a"])
-    values = run_values(data, {**claim, "statistic": "difference"}, algo, None)
+    reference: its standard error over episodes, random.csv's score_sem, is left out);
+    best_vs_reference's selection-aware one-sample t."""
+    values = {algo: candidates(data, claim, algo, None).by_hp for algo in claim["a"]}
     reference = random_reference(data)
     if not np.isfinite(reference):
-        return Estimate(math.nan, math.nan, math.nan, values.size, f"best: {algo}; no random-policy reference")
-    point, low, high = bootstrap([values], lambda s, axis=-1: np.mean(s, axis=axis) - reference, defaults)
-    return Estimate(point, low, high, values.size,
-                    f"best: {algo} ({selected_hp(data, algo, 'task')}); random policy {reference:.3g}")
+        algo = best_algorithm(data, claim["a"])
+        return no_test(values[algo].get(selected_hp(data, algo, "task"), np.array([])).size,
+                       "no random-policy reference", f"best: {algo}")
+    return best_vs_reference(data, claim, values, reference, defaults["alpha"], f"random policy {reference:.3g}")
 
 
 def vs_start_estimate(data: SuiteData, claim: dict, defaults: dict, fraction: float) -> Estimate:
-    """Sanity check "the best algorithm improves on its own start": per run of the best
-    algorithm's selected hp, its final score minus its early score (the curve over the first
-    `fraction` of the budget), each averaged over tasks; bootstrap of the mean over runs. It
-    exists because an untrained network is not a uniform policy: beating random (vs_random)
-    can happen with flat curves, improving on its own start cannot."""
-    algo = best_algorithm(data, claim["a"])
-    as_difference = {**claim, "statistic": "difference"}
-    final = task_values(data, as_difference, algo, None)
-    early = task_values(data, {**as_difference, "measure": "early_score"}, algo, fraction)
-    if not final.index.equals(early.index):  # pair by (hp, seed, task), never by row position
-        unpaired = final.index.symmetric_difference(early.index)
-        raise ValueError(f"{data.source / 'curves.csv'}: runs.csv and curves.csv disagree on the runs of {algo} "
-                         f"(claim {claim['id']}): unpaired (hp, seed, task) {list(unpaired)[:3]}")
-    final, early = run_means(final), run_means(early)
-    gains = (final - early).to_numpy(dtype=float)  # same sorted (hp, seed) index: aligned
-    point, low, high = bootstrap([gains], lambda s, axis=-1: np.mean(s, axis=axis), defaults)
-    return Estimate(point, low, high, gains.size,
-                    f"best: {algo} ({selected_hp(data, algo, 'task')}); early {early.mean():.3g} "
-                    f"-> final {final.mean():.3g} (early: the first {fraction:.3g} of the budget)")
+    """Sanity check "the best algorithm improves on its own start": per run, its final score minus its
+    early score (the curve over the first `fraction` of the budget), each averaged over tasks and
+    paired by (hp, seed); best_vs_reference's selection-aware one-sample t of the gains against 0.
+    It exists because an untrained network is not a uniform policy: beating random (vs_random) can
+    happen with flat curves, improving on its own start cannot."""
+    gains = {}
+    for algo in claim["a"]:
+        final = task_values(data, {**claim, "statistic": "every_hp"}, algo, None)
+        early = task_values(data, {**claim, "statistic": "every_hp", "measure": "early_score"}, algo, fraction)
+        if not final.index.equals(early.index):  # pair by (hp, seed, task), never by row position
+            unpaired = final.index.symmetric_difference(early.index)
+            raise ValueError(f"{data.source / 'curves.csv'}: runs.csv and curves.csv disagree on the runs of "
+                             f"{algo} (claim {claim['id']}): unpaired (hp, seed, task) {list(unpaired)[:3]}")
+        gain = run_means(final) - run_means(early)  # same sorted (hp, seed) index: aligned
+        gains[algo] = {hp: g.to_numpy(float) for hp, g in gain.groupby(level="hp", sort=True)}
+    return best_vs_reference(data, claim, gains, 0.0, defaults["alpha"],
+                             f"gain final - early (early: the first {fraction:.3g} of the budget)")
 
 
-# ---- grid world (Sec. 4.1)
+# ---- grid world (Sec. 4.1): paired by seed
 
 
-def gridworld_auc_estimate(table: pd.DataFrame, claim: dict, source: Path) -> Estimate:
-    """The paired-by-seed AUC difference of fig3_auc.csv (a seeded bootstrap over seeds)."""
-    label, metric = f"{claim['a'][0]} - {claim['b'][0]}", f"AUC {claim['measure']}"
-    rows = table[(table["comparison"] == label) & (table["metric"] == metric)]
-    if rows.empty:
-        raise ValueError(f"{source}: no row comparison={label!r}, metric={metric!r} (claim {claim['id']})")
-    row, sign = rows.iloc[0], 1.0 if claim["direction"] == "greater" else -1.0
-    low, high = sorted((sign * row["ci_low"], sign * row["ci_high"]))
-    return Estimate(sign * float(row["mean"]), low, high, int(row["n_seeds"]))
+def gridworld_estimate(per_seed: pd.DataFrame, claim: dict, alpha: float) -> Estimate:
+    """Paired-by-seed t test of A - B (signed) on one value per seed: `per_seed` has columns algo,
+    seed and the claim's measure (gridworld.seed_aucs / seed_finals / seed_instability)."""
+    metric = claim["measure"]
+    a = per_seed[per_seed["algo"] == claim["a"][0]].set_index("seed")[metric]
+    b = per_seed[per_seed["algo"] == claim["b"][0]].set_index("seed")[metric]
+    both = a.index.intersection(b.index)
+    if both.empty:
+        raise ValueError(f"grid world: no seed run by both {claim['a'][0]} and {claim['b'][0]} (claim {claim['id']})")
+    diff = signed(claim) * (a[both] - b[both]).to_numpy(float)
+    return one_sample_estimate(diff, 0.0, alpha, f"{both.size} seeds paired")
 
 
 def persistence_values(pi0: pd.DataFrame, layout) -> np.ndarray:
@@ -349,9 +553,10 @@ def persistence_values(pi0: pd.DataFrame, layout) -> np.ndarray:
 
 
 def persistence_estimate(per_seed: np.ndarray, claim: dict, defaults: dict, threshold: float) -> Estimate:
-    sign = 1.0 if claim["direction"] == "greater" else -1.0
-    point, low, high = bootstrap([per_seed], lambda s, axis=-1: sign * (np.mean(s, axis=axis) - threshold), defaults)
-    return Estimate(point, low, high, per_seed.size, f"P(repeat) = {per_seed.mean():.3f}")
+    """One-sample t of the per-seed P(repeat) minus the threshold (signed)."""
+    sign = signed(claim)
+    return one_sample_estimate(sign * per_seed, sign * threshold, defaults["alpha"],
+                               f"P(repeat) = {per_seed.mean():.3f}")
 
 
 # ---- aggregate summary (rliable style) and performance profiles

@@ -44,6 +44,39 @@ def seed_aucs(curves: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def seed_finals(curves: pd.DataFrame, fraction: float) -> pd.DataFrame:
+    """Each seed's mean of each metric over the evaluations in the last `fraction` of its training
+    (at least the last evaluation): where the curve converged to (Fig. 3 caption's "converges
+    towards better policies")."""
+    def late(group: pd.DataFrame) -> pd.Series:
+        steps = group["env_steps"]
+        cut = steps.max() - fraction * (steps.max() - steps.min())
+        return group.loc[steps >= min(cut, steps.max()), list(CURVE_METRICS)].mean()
+
+    return _per_seed(curves, late)
+
+
+def seed_instability(curves: pd.DataFrame, fraction: float) -> pd.DataFrame:
+    """Each seed's mean absolute change between consecutive evaluations of each metric, over the
+    evaluations after the first `fraction` of training: how much the curve still jumps once the
+    initial rise is over (Fig. 3 caption's "more stable learning"; smaller = more stable)."""
+    def jumps(group: pd.DataFrame) -> pd.Series:
+        steps = group["env_steps"]
+        after = group[steps >= steps.min() + fraction * (steps.max() - steps.min())]
+        if len(after) < 2:
+            raise ValueError(f"grid world: fewer than two evaluations after the first {fraction:g} of training")
+        return after[list(CURVE_METRICS)].diff().abs().mean()
+
+    return _per_seed(curves, jumps)
+
+
+def _per_seed(curves: pd.DataFrame, summary) -> pd.DataFrame:
+    rows = []
+    for (algo, seed), group in curves.groupby(["algo", "seed"], sort=True):
+        rows.append({"algo": algo, "seed": seed, **summary(group.sort_values("env_steps")).to_dict()})
+    return pd.DataFrame(rows)
+
+
 def auc_table(aucs: pd.DataFrame, baseline: str, settings: dict) -> pd.DataFrame:
     """AUC of each algorithm, and of each algorithm minus `baseline` paired by seed."""
     rows = []

@@ -1,8 +1,8 @@
-"""`python -m distral claims --profile P`: a verdict with an interval for each claim of Sec. 4.
+"""`python -m distral claims --profile P`: a verdict with p-values for each claim of Sec. 4.
 
 Reads results/P/{suite}/{runs,curves,selection,random}.csv (aggregate-deep), the grid world's
-results/P/gridworld/evals.csv, its distral runs' pi0.csv and paper_tables/P/fig3_auc.csv;
-writes paper_tables/P/claims.{md,csv}, paper_tables/P/aggregate_scores.{md,csv,tex} and
+results/P/gridworld/evals.csv (the per-seed curves behind fig3_auc.csv) and its distral runs' pi0.csv;
+writes paper_tables/P/claims.{md,csv} (verdicts: distral.analysis.verdicts), paper_tables/P/aggregate_scores.{md,csv,tex} and
 figures/P/performance_profiles.{png,pdf,csv}. Everything is computed before anything is
 written, so an error leaves the old outputs in place.
 """
@@ -10,13 +10,17 @@ written, so an error leaves the old outputs in place.
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from distral import paths, sweep
 from distral.analysis import aggregates, inference, runlogs
 from distral.analysis import claims as C
+from distral.analysis import gridworld as G
+from distral.analysis import verdicts as V
 from distral.analysis.fig3 import GridMap
 from distral.analysis.profiles import performance_profiles_figure
 from distral.analysis.style import save_figure
@@ -41,14 +45,15 @@ def run(args: argparse.Namespace) -> int:
     registry = C.load_registry(args.registry)
     check_algorithms(registry, params)
     root = Path(args.root)
-    defaults = {**inference.settings(params), **registry["defaults"]}  # the bootstrap settings, min_runs
+    # the bootstrap settings (aggregate scores), min_runs, and the tests' alpha, correction and power
+    defaults = {**inference.settings(params), **registry["defaults"], **V.settings(params)}
     wanted = {c["suite"] for c in registry["claims"]} - {"gridworld"}
     order = sweep.deep_suites(params) + sorted(wanted - set(sweep.deep_suites(params)))
     budget = profile_budget(params, "deep", profile)
     suites = {s: C.read_suite(root, profile, s, sweep.frames_per_task(budget, s, profile)) for s in order}
     grid = GridInputs(params, profile, root, registry)
-    table = sanity_checks_first(pd.DataFrame([evaluate(claim, suites, grid, params, profile, defaults)
-                                              for claim in registry["claims"]]))
+    evaluated = [evaluate(claim, suites, grid, params, profile, defaults) for claim in registry["claims"]]
+    table = sanity_checks_first(decide(evaluated, suites, registry, defaults))
     table1 = {algo: i for i, algo in enumerate(params["deep"]["algorithms"])}  # Table 1's order
     order = {"algo": table1, "policy": {"task": 0, "distilled": 1}}
     by_table1 = lambda col: col.map(order[col.name]) if col.name in order else col  # noqa: E731
@@ -100,16 +105,27 @@ class GridInputs:
     def __init__(self, params: dict, profile: str, root: Path, registry: dict) -> None:
         self.params, self.profile, self.root = params, profile, root
         self.budget = params["profiles"][profile]["gridworld"]
-        self._auc = None
+        self._evals = None
 
-    def auc_table(self) -> tuple[pd.DataFrame, Path]:
-        if self._auc is None:
-            self._auc = aggregates.read_fig3_auc(self.root, self.profile)
-        return self._auc, aggregates.fig3_auc_file(self.root, self.profile)
+    def evals(self) -> pd.DataFrame:
+        if self._evals is None:
+            self._evals = aggregates.read_gridworld_evals(self.root, self.profile)
+        return self._evals
+
+    def per_seed(self, claim: dict) -> pd.DataFrame:
+        """One value per (algo, seed) of the claim's statistic, from the seeds' curves (mean over tasks
+        at each evaluation, gridworld.seed_curves): AUC (fig3_auc.csv's per-seed values), the late
+        level, or the instability."""
+        curves = G.seed_curves(self.evals())
+        if claim["statistic"] == "gridworld_auc":
+            return G.seed_aucs(curves)
+        if claim["statistic"] == "gridworld_final":
+            return G.seed_finals(curves, claim["threshold"])
+        return G.seed_instability(curves, claim["threshold"])
 
     def evals_steps(self) -> int:
         """The env steps per task the grid-world logs reached (results/P/gridworld/evals.csv)."""
-        return int(aggregates.read_gridworld_evals(self.root, self.profile)["env_steps"].max())
+        return int(self.evals()["env_steps"].max())
 
     def layout(self, algo: str) -> GridMap:
         """The map as seed 0's run logged it: the analysis reads logs, not the environment."""
@@ -123,37 +139,83 @@ class GridInputs:
 
 
 def evaluate(claim: dict, suites: dict, grid: GridInputs, params: dict, profile: str, defaults: dict) -> dict:
-    """One row of claims.csv: the estimate at the threshold, and the verdicts at half and double it."""
+    """One claim's tests: at its threshold, and at half and double it. The verdicts come later
+    (decide), once the family's p-values are known."""
     threshold = claim.get("threshold")
     if claim["suite"] == "gridworld":
-        estimate_at, budget = grid_estimator(claim, grid, params, defaults), grid_budget(grid)
+        estimate_at, budget = grid_estimator(claim, grid, defaults), grid_budget(grid)
     else:
         data = suites[claim["suite"]]
         estimate_at = lambda t: C.deep_estimate(data, claim, defaults, t)  # noqa: E731
         budget = deep_budget(data, claim, params, profile)
     est = estimate_at(threshold)
-    verdict, reason = C.verdict(est, defaults["min_runs"])
+    variants = {name: estimate_at(threshold * factor) for name, factor in (("verdict_half", 0.5), ("verdict_double", 2.0))
+                } if threshold is not None else {}
+    return {"claim": claim, "estimate": est, "variants": variants, "budget": budget}
+
+
+def decide(evaluated: list[dict], suites: dict, registry: dict, defaults: dict) -> pd.DataFrame:
+    """claims.csv: every claim's raw and family-adjusted p, its raw and final verdicts, and the
+    minimum detectable effect of an undecided one at the Bonferroni level alpha / m of its family
+    (the level Holm guarantees each claim at least)."""
+    alpha, correction = defaults["alpha"], defaults["correction"]
+    family = [(e["claim"]["suite"], e["claim"]["statistic"] in SANITY) for e in evaluated]
+    raw = np.array([e["estimate"].p for e in evaluated])
+    adjusted = np.empty_like(raw)
+    sizes = {}
+    for key in dict.fromkeys(family):
+        members = [i for i, f in enumerate(family) if f == key]
+        adjusted[members] = V.adjust(raw[members], correction)
+        sizes[key] = len(members)
+    rows = []
+    for i, e in enumerate(evaluated):
+        members = [j for j, f in enumerate(family) if f == family[i]]
+        adjusted_at = lambda p: V.adjust(np.where(np.arange(len(raw)) == i, p, raw)[members],  # noqa: E731
+                                         correction)[members.index(i)]
+        rows.append(claim_row(e, adjusted[i], adjusted_at, sizes[family[i]], suites, defaults))
+    return pd.DataFrame(rows)
+
+
+def claim_row(e: dict, p_adjusted: float, adjusted_at, m: int, suites: dict, defaults: dict) -> dict:
+    claim, est, min_runs, alpha = e["claim"], e["estimate"], defaults["min_runs"], defaults["alpha"]
+    verdict, reason = C.verdict(est, min_runs, p_adjusted, alpha)
+    raw_verdict = C.verdict(est, min_runs, None, alpha)[0]
+    threshold = claim.get("threshold")
     kind = "sanity check" if claim["statistic"] in SANITY else "claim"
-    row = {"claim": claim["id"], "kind": kind, "verdict": verdict, "reason": reason, "section": claim["section"],
-           "panel": claim["panel"], "suite": claim["suite"], "policy": claim.get("policy", "task"),
-           "statistic": claim["statistic"], "measure": claim["measure"], "direction": claim["direction"],
-           "a": " ".join(claim["a"]), "b": " ".join(claim["b"]), "pairing": claim.get("pairing", ""),
-           "effect": est.effect, "ci_low": est.low, "ci_high": est.high, "n_min": est.n_min,
-           "threshold": threshold if threshold is not None else "", "verdict_half": "", "verdict_double": ""}
-    if threshold is not None:
-        for name, factor in (("verdict_half", 0.5), ("verdict_double", 2.0)):
-            row[name] = C.verdict(estimate_at(threshold * factor), defaults["min_runs"])[0]
-    row.update(budget)
+    level = alpha / m / 2  # one-sided Bonferroni level of the family
+    mde = V.mde(est.design, level, defaults["power"]) if verdict == "inconclusive" else math.nan
+    gap = C.random_to_best_gap(suites[claim["suite"]], ALL_DEEP(suites[claim["suite"]])) \
+        if claim["suite"] in suites and claim["statistic"] in ("difference", *SANITY) else math.nan
+    row = {"claim": claim["id"], "kind": kind, "verdict": verdict, "reason": reason, "verdict_raw": raw_verdict,
+           "section": claim["section"], "panel": claim["panel"], "suite": claim["suite"],
+           "policy": claim.get("policy", "task"), "statistic": claim["statistic"], "measure": claim["measure"],
+           "direction": claim["direction"], "a": " ".join(claim["a"]), "b": " ".join(claim["b"]),
+           "pairing": claim.get("pairing", ""), "margin": claim.get("margin", ""),
+           "effect": est.effect, "ci_low": est.low, "ci_high": est.high,
+           "p_support": est.p_support, "p_contra": est.p_contra, "p_raw": est.p, "p_adjusted": p_adjusted,
+           "family_size": m, "mde": mde, "mde_gap_fraction": mde / gap if gap > 0 else math.nan,
+           "n_min": est.n_min, "threshold": threshold if threshold is not None else "",
+           "verdict_half": "", "verdict_double": ""}
+    for name, variant in e["variants"].items():  # the variant replaces the claim's p in its family
+        row[name] = C.verdict(variant, min_runs, adjusted_at(variant.p), alpha)[0]
+    row.update(e["budget"])
     row["runs_per_algo"] = est.n_min  # the fewest runs behind any compared algorithm
-    row["detail"] = est.detail
+    row["detail"] = "; ".join(x for x in (est.detail, est.reason if est.reason != reason else "") if x)
     row["sentence"] = claim["sentence"]
     return row
 
 
-def grid_estimator(claim: dict, grid: GridInputs, params: dict, defaults: dict):
-    if claim["statistic"] == "gridworld_auc":
-        table, path = grid.auc_table()
-        return lambda t: C.gridworld_auc_estimate(table, claim, path)
+def ALL_DEEP(data: C.SuiteData) -> list[str]:  # noqa: N802
+    """Every algorithm with task-policy runs in the suite, in runs.csv order."""
+    return list(dict.fromkeys(data.runs.loc[data.runs["policy"] == "task", "algo"]))
+
+
+def grid_estimator(claim: dict, grid: GridInputs, defaults: dict):
+    if claim["statistic"] in C.GRIDWORLD_PAIRED:
+        per_seed = grid.per_seed(claim)
+        return lambda t: C.gridworld_estimate(  # noqa: E731
+            per_seed if t == claim.get("threshold") else grid.per_seed({**claim, "threshold": t}), claim,
+            defaults["alpha"])
     per_seed = C.persistence_values(grid.pi0(claim["a"][0]), grid.layout(claim["a"][0]))
     return lambda t: C.persistence_estimate(per_seed, claim, defaults, t)
 
@@ -165,7 +227,7 @@ def grid_budget(grid: GridInputs) -> dict:
 def deep_budget(data: C.SuiteData, claim: dict, params: dict, profile: str) -> dict:
     """What the verdict rests on: env frames per task, runs per algorithm, hp settings used."""
     runs = data.runs[data.runs["policy"] == claim.get("policy", "task")]
-    hps = 1 if claim["statistic"] in ("difference", *SANITY) else runs["hp"].nunique()
+    hps = runs["hp"].nunique()  # every setting: good_fraction pools them, the others choose among them
     reached = int(runs["frames_reached"].min()) if len(runs) else 0
     return {"frames_per_task": reached or data.frames_per_task, "runs_per_algo": 0, "hp_settings": hps}
 
@@ -182,10 +244,21 @@ def sanity_reference(r) -> str:
     return "the random policy's task-averaged score (random.csv)"
 
 
+def undecided_note(r) -> str:
+    """"could not have seen less than X (Y of the random-to-best gap)" for an undecided claim."""
+    if r.verdict != "inconclusive" or pd.isna(r.mde):
+        return ""
+    if math.isinf(r.mde):
+        return "no effect of any size detectable at this budget"
+    gap = f" ({r.mde_gap_fraction:.2g} of the random-to-best gap)" if pd.notna(r.mde_gap_fraction) else ""
+    return f"could not have seen less than {r.mde:.3g}{gap}"
+
+
 def claims_markdown(table: pd.DataFrame, profile: str, defaults: dict) -> str:
-    """The reader's view: verdict first, effect with its interval, budget beside it."""
+    """The reader's view: verdict first, effect with its interval and p-values, budget beside it."""
     claims, sanity = table[table["kind"] == "claim"], table[table["kind"] == "sanity check"]
     counts = claims["verdict"].value_counts()
+    alpha, correction = defaults["alpha"], defaults["correction"]
     lines = [f"# Claims of Teh et al. (2017), Sec. 4, checked on profile `{profile}`", "",
              " · ".join(f"**{counts.get(v, 0)}** {MARK[v]}" for v in C.VERDICTS) + " (claims of the paper)", ""]
     if len(sanity):
@@ -194,29 +267,40 @@ def claims_markdown(table: pd.DataFrame, profile: str, defaults: dict) -> str:
                   "An untrained network is not a uniform policy, so beating random alone does not prove learning): "
                   + " · ".join(f"`{r.claim}` {MARK[r.verdict]}" for r in sanity.itertuples(index=False)), ""]
     lines += [
-        f"Effect > 0 supports the paper. {defaults['confidence']:.0%} seeded stratified bootstrap "
-        f"interval over runs ({defaults['resamples']} resamples, seed {defaults['seed']}). Reproduced: "
-        f"the interval is above 0; contradicted: below 0; otherwise, or with fewer than "
-        f"{defaults['min_runs']} runs per algorithm, inconclusive at this budget. "
-        "Threshold columns: the verdict with the claim's threshold halved / doubled. Each suite's rows "
-        "start with its sanity checks (**bold**).", "",
-        "| verdict | claim | panel | effect [CI] | threshold (½ / 2×) | budget: frames/task, runs/algo, hps | note |",
-        "|---|---|---|---|---|---|---|"]
+        f"Effect > 0 supports the paper. Each claim is tested one-sided both ways (Welch / one-sample / "
+        f"paired t, Fisher's exact test for good-run fractions; \"every pair\" claims: an intersection-union "
+        f"test); p = the two-sided p, adjusted by {'Holm' if correction == 'holm' else 'nothing'} within "
+        f"the family (a suite's claims; its sanity checks are their own family, of size m). Reproduced: "
+        f"adjusted p < {alpha:g} on the supporting side; contradicted: on the other side; otherwise, or with "
+        f"fewer than {defaults['min_runs']} runs per algorithm, inconclusive at this budget. The interval is "
+        f"the test's {1 - alpha:.0%} t interval (none for the exact test). Values that depend on choosing an "
+        "hp or the best algorithm, chosen on the tested runs, carry a union bound over the choices. "
+        f"An undecided claim gives its minimum detectable effect: {defaults['power']:.0%} power at the "
+        f"family's Bonferroni level {alpha:g}/m, in the claim's units (and as a fraction of the random "
+        "policy's gap to the best algorithm's final score). Threshold columns: the final verdict with the "
+        "threshold halved / doubled. Each suite's rows start with its sanity checks (**bold**).", "",
+        "| verdict (raw) | claim | panel | effect [CI] | p raw → adjusted (m) | threshold (½ / 2×) "
+        "| budget: frames/task, runs/algo, hps | note |",
+        "|---|---|---|---|---|---|---|---|"]
     for r in table.itertuples(index=False):
-        ci = f"{_num(r.effect)} [{_num(r.ci_low)}, {_num(r.ci_high)}]"
+        ci = f"{_num(r.effect)} [{_num(r.ci_low)}, {_num(r.ci_high)}]" if pd.notna(r.ci_low) else _num(r.effect)
+        p = f"{_num(r.p_raw) or '–'} → {_num(r.p_adjusted)} ({r.family_size})"
         thr = f"{_num(r.threshold)} ({r.verdict_half} / {r.verdict_double})" if r.threshold != "" else "–"
         budget = f"{r.frames_per_task:.3g}, {r.runs_per_algo}, {r.hp_settings}"
-        why = "; ".join(x for x in (r.reason, r.detail if isinstance(r.detail, str) else "") if x)
+        why = "; ".join(x for x in (r.reason, undecided_note(r), r.detail if isinstance(r.detail, str) else "") if x)
         name = f"**`{r.claim}`**" if r.kind == "sanity check" else f"`{r.claim}`"
-        lines.append(f"| {MARK[r.verdict]} | {name} | {r.panel} | {ci} | {thr} | {budget} | {why} |")
+        verdict = MARK[r.verdict] + ("" if r.verdict_raw == r.verdict else f" ({r.verdict_raw})")
+        lines.append(f"| {verdict} | {name} | {r.panel} | {ci} | {p} | {thr} | {budget} | {why} |")
     lines += ["", "## The claims", ""]
     for r in table.itertuples(index=False):
         versus = f" vs {r.b} ({r.pairing or 'one'})" if r.b else ""
+        margin = f", margin {r.margin:g}" if r.margin != "" and pd.notna(r.margin) else ""
         if r.kind == "sanity check":
             lines.append(f"- `{r.claim}` (sanity check, {r.suite}): \"{r.sentence}\" — the best of {r.a} by mean "
-                         f"AUC (selection.csv), per run its final score averaged over tasks, minus "
-                         f"{sanity_reference(r)}, expected {r.direction}.")
+                         f"AUC (selection.csv's criterion; union bound over the choices), per run its final score "
+                         f"averaged over tasks, minus {sanity_reference(r)}, expected {r.direction}.")
             continue
         lines.append(f"- `{r.claim}` (Sec. {r.section}, {r.panel}, {r.suite}, {r.policy} policy): "
-                     f"\"{r.sentence}\" — {r.statistic} of {r.measure}, {r.a}{versus}, expected {r.direction}.")
+                     f"\"{r.sentence}\" — {r.statistic} of {r.measure}, {r.a}{versus}, expected {r.direction}"
+                     f"{margin}.")
     return "\n".join(lines) + "\n"
