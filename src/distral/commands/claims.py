@@ -17,6 +17,7 @@ import pandas as pd
 from distral import paths, sweep
 from distral.analysis import aggregates, inference, runlogs
 from distral.analysis import claims as C
+from distral.analysis import measures
 from distral.analysis.fig3 import GridMap
 from distral.analysis.profiles import performance_profiles_figure
 from distral.analysis.style import save_figure
@@ -27,7 +28,9 @@ from distral.io import write_csv, write_text
 
 AGG_CAPTION = ("Aggregate final scores (rliable style): interquartile mean over runs x tasks of each "
                "algorithm's selected hp, {conf:.0%} stratified bootstrap interval (runs resampled within "
-               "each task). Scores: raw return for mazes, A3C-normalised for navigation and laser-tag.")
+               "each task). Scores on one scale for every suite: (final return - random policy) / "
+               "(best A3C run - random policy) per task, so 0 = random, 1 = the best A3C run; tasks whose "
+               "A3C reference is not clearly above random are left out (column left_out, claims.md).")
 MARK = {"reproduced": "✅ reproduced", "contradicted": "❌ contradicted", "inconclusive": "❔ inconclusive"}
 
 
@@ -62,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
 
     tables, figures = root / paths.TABLE_DIR.format(profile=profile), root / paths.FIGURE_DIR.format(profile=profile)
     write_csv(table, tables / "claims.csv")
-    write_text(claims_markdown(table, profile, defaults), tables / "claims.md")
+    flags = [measures.normaliser_flags(d.runs, d.random, s) for s, d in suites.items()]
+    write_text(claims_markdown(table, profile, defaults) + measures.flags_markdown(flags), tables / "claims.md")
     write_table(scores, tables / "aggregate_scores", AGG_CAPTION.format(conf=defaults["confidence"]))
     save_figure(figure, profiles, figures / "performance_profiles")
     counts = table[table["kind"] == "claim"]["verdict"].value_counts()
@@ -131,8 +135,11 @@ def evaluate(claim: dict, suites: dict, grid: GridInputs, params: dict, profile:
         data = suites[claim["suite"]]
         estimate_at = lambda t: C.deep_estimate(data, claim, defaults, t)  # noqa: E731
         budget = deep_budget(data, claim, params, profile)
-    est = estimate_at(threshold)
-    verdict, reason = C.verdict(est, defaults["min_runs"])
+    try:
+        est = estimate_at(threshold)
+        verdict, reason = C.verdict(est, defaults["min_runs"])
+    except measures.Undecidable as exc:  # inconclusive for a stated reason (measures.py)
+        est, verdict, reason = C.Estimate(float("nan"), float("nan"), float("nan"), 0), "inconclusive", str(exc)
     kind = "sanity check" if claim["statistic"] in SANITY else "claim"
     row = {"claim": claim["id"], "kind": kind, "verdict": verdict, "reason": reason, "section": claim["section"],
            "panel": claim["panel"], "suite": claim["suite"], "policy": claim.get("policy", "task"),
@@ -142,7 +149,10 @@ def evaluate(claim: dict, suites: dict, grid: GridInputs, params: dict, profile:
            "threshold": threshold if threshold is not None else "", "verdict_half": "", "verdict_double": ""}
     if threshold is not None:
         for name, factor in (("verdict_half", 0.5), ("verdict_double", 2.0)):
-            row[name] = C.verdict(estimate_at(threshold * factor), defaults["min_runs"])[0]
+            try:
+                row[name] = C.verdict(estimate_at(threshold * factor), defaults["min_runs"])[0]
+            except measures.Undecidable:
+                row[name] = "inconclusive"
     row.update(budget)
     row["runs_per_algo"] = est.n_min  # the fewest runs behind any compared algorithm
     row["detail"] = est.detail
