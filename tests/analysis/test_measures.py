@@ -256,3 +256,10 @@ def test_cli_records_undecidable_claims_as_inconclusive_with_the_reason(tmp_path
     scores = pd.read_csv(tmp_path / "paper_tables/smoke/aggregate_scores.csv")
     assert (scores[scores["suite"] == "navigation"]["left_out"] == "t2").all()
     assert yaml.safe_load((tmp_path / "params.yaml").read_text())["profiles"]["smoke"]["deep"]["frames_per_task"] == FRAMES
+
+
+def test_the_profile_figure_labels_the_common_scale():
+    from distral.analysis.profiles import TAU_LABEL, performance_profiles_figure
+    profile = C.performance_profile(suite_data(make_suite({a: 1.0 for a in ALGOS})), "mazes", points=5)
+    fig = performance_profiles_figure(profile, "smoke", {a: {} for a in ALGOS})
+    assert fig.axes[0].get_xlabel() == TAU_LABEL == "tau: (final - random) / (best A3C - random)"

@@ -182,4 +182,5 @@ def common_scale(runs: pd.DataFrame, random: pd.DataFrame | None) -> tuple[pd.Da
             else pd.Series(0.0, index=tasks))
     kept = runs[~runs["task"].isin(flagged)]
     floor = kept["task"].map(rand)
-    return kept.assign(scaled=(kept["final"] - floor) / (kept["task"].map(ref) - floor)), flagged
+    scaled = (kept["final"] - floor) / (kept["task"].map(ref) - floor)
+    return kept.assign(scaled=scaled.astype(float)), flagged  # float even when every task is flagged
