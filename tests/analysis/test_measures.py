@@ -263,3 +263,22 @@ def test_the_profile_figure_labels_the_common_scale():
     profile = C.performance_profile(suite_data(make_suite({a: 1.0 for a in ALGOS})), "mazes", points=5)
     fig = performance_profiles_figure(profile, "smoke", {a: {} for a in ALGOS})
     assert fig.axes[0].get_xlabel() == TAU_LABEL == "tau: (final - random) / (best A3C - random)"
+
+
+def test_cli_with_every_task_flagged_writes_nan_scores_and_an_empty_profile(tmp_path):
+    """A random policy above every A3C reference: every task is left out of the common scale; the
+    command still writes every output (NaN IQMs naming the tasks left out, a profile without data)."""
+    from test_claims import levels, write_inputs
+    params = write_inputs(tmp_path, levels(2.0, 1.0))
+    for suite in ("mazes", "navigation", "laser-tag"):
+        path = tmp_path / f"results/smoke/{suite}/random.csv"
+        write_csv(pd.read_csv(path).assign(mean_return=10.0), path)
+    argv = ["claims", "--profile", "smoke", "--params", str(params), "--root", str(tmp_path)]
+    assert cli.main(argv) == 0
+    scores = pd.read_csv(tmp_path / "paper_tables/smoke/aggregate_scores.csv")
+    assert scores["iqm"].isna().all() and (scores["tasks"] == 0).all() and (scores["left_out"] == "t0 t1 t2").all()
+    assert pd.read_csv(tmp_path / "figures/smoke/performance_profiles.csv").empty
+    assert (tmp_path / "figures/smoke/performance_profiles.png").stat().st_size > 0
+    table = pd.read_csv(tmp_path / "paper_tables/smoke/claims.csv").set_index("claim")
+    assert table.loc["mazes-distral-final", "verdict"] == "reproduced"  # raw returns: not resting on the normaliser
+    assert (table[table["suite"] == "laser-tag"]["verdict"] == "inconclusive").all()

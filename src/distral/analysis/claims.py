@@ -397,4 +397,4 @@ def performance_profile(data: SuiteData, suite: str, points: int = 101) -> pd.Da
         fractions = (scores[None, :] > taus[:, None]).mean(axis=1)
         rows += [{"suite": suite, "algo": algo, "tau": t, "fraction_above": f, "n_scores": scores.size}
                  for t, f in zip(taus, fractions)]
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["suite", "algo", "tau", "fraction_above", "n_scores"])

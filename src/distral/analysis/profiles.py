@@ -23,6 +23,12 @@ def performance_profiles_figure(profiles: pd.DataFrame, profile: str,
     """`algorithms`: params.yaml deep.algorithms (their order sets the colours, as in Figure 4)."""
     colors = palette(list(algorithms))
     suites = list(dict.fromkeys(profiles["suite"]))
+    if not suites:  # every task of every suite flagged (measures.normaliser_flags): nothing on the scale
+        fig, ax = plt.subplots(figsize=(4.2, 3.4))
+        ax.text(0.5, 0.5, "no task whose best A3C run is clearly above random", ha="center", fontsize=8)
+        ax.set_axis_off()
+        fig.suptitle(f"Performance profiles, profile {profile}", fontsize=10)
+        return fig
     fig, axes = plt.subplots(1, len(suites), figsize=(4.2 * len(suites), 3.4), squeeze=False)
     for ax, suite in zip(axes[0], suites):
         for algo, group in profiles[profiles["suite"] == suite].groupby("algo", sort=False):
