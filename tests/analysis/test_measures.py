@@ -178,6 +178,10 @@ def test_normaliser_flags_by_hand():
     assert "margin 0.5 <= 2 x SE 0.406 (A3C run-to-run 0.354, random 0.2)" in flags.loc["b", "reason"]
     assert "a" not in flags.index  # margin 3 > 2 x sqrt(2 + 0.04) = 2.86
     assert flags.loc["c", "reason"].startswith("reference not positive")
+    # one seed at the reference's hp: its spread taken as 0, b's margin 0.5 > 2 x 0.2 passes
+    runs, random = flag_runs()
+    one_seed = M.normaliser_flags(runs[runs["seed"] == 0], random, "navigation")
+    assert list(one_seed["task"]) == ["c"]
     mazes = M.normaliser_flags(*flag_runs("mazes"), "mazes").set_index("task")
     assert list(mazes.index) == ["b", "c"] and "not clearly above" in mazes.loc["c", "reason"]
 

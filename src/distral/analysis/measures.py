@@ -25,7 +25,7 @@ Checks that make a claim inconclusive for a stated reason (raise Undecidable):
   CLEARLY_ABOVE_Z standard errors of that difference, sqrt(se_ref^2 + se_random^2), where se_random
   is the random policy's standard error over its episodes (random.csv) and se_ref the run-to-run
   standard deviation of the A3C final return at the reference's hp setting (the reference is one
-  such run; its own episodes are not in the aggregates).
+  such run; its own episodes are not in the aggregates; 0 with a single seed there).
 
 The common scale of the aggregate scores and performance profiles (rliable assumes normalised
 scores): per task, (final return - random) / (best A3C - random), so 0 is the random policy and 1
@@ -123,6 +123,7 @@ def normaliser_flags(runs: pd.DataFrame, random: pd.DataFrame | None, suite: str
             reason = "reference not positive: the task stays in raw units, averaged with normalised ones"
         elif np.isfinite(r):
             same_hp = a3c[(a3c["task"] == task) & (a3c["hp"] == norm.loc[task, "best_hp"])]["final"].dropna()
+            # one seed at that hp: its spread is unknown and taken as 0 (the check then rests on random's)
             se_ref = float(same_hp.std(ddof=1)) if len(same_hp) >= 2 else 0.0
             n = float(rand.loc[task, "n_episodes"])
             se_random = float(rand.loc[task, "std_return"]) / math.sqrt(n) if n > 0 else math.nan
