@@ -259,7 +259,8 @@ def test_cli_records_undecidable_claims_as_inconclusive_with_the_reason(tmp_path
     assert "| navigation | t2 | " in markdown
     scores = pd.read_csv(tmp_path / "paper_tables/smoke/aggregate_scores.csv")
     assert (scores[scores["suite"] == "navigation"]["left_out"] == "t2").all()
-    assert yaml.safe_load((tmp_path / "params.yaml").read_text())["profiles"]["smoke"]["deep"]["frames_per_task"] == FRAMES
+    budget = yaml.safe_load((tmp_path / "params.yaml").read_text())["profiles"]["smoke"]["deep"]
+    assert budget["frames_per_task"] == FRAMES
 
 
 def test_the_profile_figure_labels_the_common_scale():

@@ -1,7 +1,8 @@
 """The performance-profile figure of the claims report (Agarwal et al. 2021 style): for each
 suite, the fraction of (run, task) final scores above tau, per algorithm, in Figure 4's colours
 (style.palette), baselines dashed. Scores on the common scale of measures.common_scale:
-(final return - random policy) / (best A3C run - random policy) per task. Saved by style.save_figure, so the same logs give the same bytes."""
+(final return - random policy) / (best A3C run - random policy) per task. Saved by
+style.save_figure, so the same logs give the same bytes."""
 
 from __future__ import annotations
 

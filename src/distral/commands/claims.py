@@ -15,9 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from distral import paths, sweep
-from distral.analysis import aggregates, inference, runlogs
+from distral.analysis import aggregates, inference, measures, runlogs
 from distral.analysis import claims as C
-from distral.analysis import measures
 from distral.analysis.fig3 import GridMap
 from distral.analysis.profiles import performance_profiles_figure
 from distral.analysis.style import save_figure
