@@ -30,6 +30,7 @@ import yaml
 from scipy import stats
 
 from distral.analysis import aggregates
+from distral.analysis import measures as M
 from distral.analysis import verdicts as V
 from distral.analysis.inference import bootstrap
 from distral.config import ParamsError
@@ -237,6 +238,8 @@ def verdict(est: Estimate, min_runs: int, p_adjusted: float | None = None, alpha
             ) -> tuple[str, str]:
     """The verdict and, when inconclusive, why: reproduced when the (Holm-adjusted) two-sided p is
     below alpha on the support side, contradicted on the contra side. `p_adjusted` None: the raw p."""
+    if est.n_min == 0 and est.reason:  # untestable before any run counts (measures.Undecidable)
+        return "inconclusive", est.reason
     if est.n_min < min_runs:
         return "inconclusive", f"fewer than {min_runs} runs ({est.n_min})"
     if math.isnan(est.p):
@@ -283,13 +286,20 @@ def selected_hp(data: SuiteData, algo: str, policy: str) -> str:
 
 
 def task_values(data: SuiteData, claim: dict, algo: str, threshold: float | None) -> pd.Series:
-    """`claim`'s measure per (hp, seed, task) of `algo`: the selected hp only for "difference"."""
+    """`claim`'s measure per (hp, seed, task) of `algo`, or per (hp, seed) for the run-level
+    measures (measures.RUN_MEASURES): the selected hp only for "difference". Raises
+    measures.Undecidable on a normalised suite whose A3C normaliser is flagged."""
     policy, measure = claim.get("policy", "task"), claim["measure"]
+    M.check_normaliser(data.runs, data.random)
     runs = data.runs[(data.runs["algo"] == algo) & (data.runs["policy"] == policy)]
     if claim["statistic"] == "difference":
         runs = runs[runs["hp"] == selected_hp(data, algo, policy)]
     if measure == "early_score":
         return early_scores(data, runs, threshold)
+    if measure == "degradation":
+        return M.degradation(data.curves, runs)
+    if measure == "final_spread":
+        return M.final_spread(run_means(runs.set_index(["hp", "seed", "task"])["final_score"]))
     return runs.set_index(["hp", "seed", "task"])[measure].sort_index()
 
 
@@ -310,11 +320,11 @@ def run_means(per_task: pd.Series) -> pd.Series:
 
 def early_scores(data: SuiteData, runs: pd.DataFrame, fraction: float) -> pd.Series:
     """Mean score of each (run, task) over the curve bins ending within the first `fraction` of
-    the budget (at least the first bin)."""
+    the budget; measures.Undecidable when a (run, task) has no bin there."""
     keys = runs[["algo", "hp", "seed", "task", "policy"]].drop_duplicates()
     curves = data.curves.merge(keys, on=list(keys.columns))
-    first = curves.groupby(["hp", "seed", "task"])["frames"].transform("min")
-    early = curves[curves["frames"] <= np.maximum(fraction * data.frames_per_task, first)]
+    M.check_early_window(curves.groupby(["hp", "seed", "task"])["frames"].min(), fraction, data.frames_per_task)
+    early = curves[curves["frames"] <= fraction * data.frames_per_task]
     return early.groupby(["hp", "seed", "task"], sort=True)["score"].mean()
 
 
@@ -563,23 +573,28 @@ def persistence_estimate(per_seed: np.ndarray, claim: dict, defaults: dict, thre
 
 
 def aggregate_scores(data: SuiteData, suite: str, defaults: dict) -> pd.DataFrame:
-    """Per algorithm and policy, on its selected hp: IQM of the final scores over runs x tasks,
-    with a bootstrap interval that resamples runs within each task."""
+    """Per algorithm and policy, on its selected hp: IQM over runs x tasks of the final returns on
+    the common scale (measures.common_scale: 0 = random, 1 = best A3C run, flagged tasks left
+    out), with a bootstrap interval that resamples runs within each task."""
+    scaled, flagged = M.common_scale(data.runs, data.random)
     rows = []
     for (algo, policy), group in data.runs.groupby(["algo", "policy"], sort=True):
-        group = group[group["hp"] == selected_hp(data, algo, policy)]
-        strata = [g["final_score"].to_numpy(float) for _, g in group.groupby("task", sort=True)]
-        iqm, low, high = bootstrap(strata, interquartile_mean, defaults)
-        rows.append({"suite": suite, "algo": algo, "policy": policy, "hp": group["hp"].iloc[0],
+        hp = selected_hp(data, algo, policy)
+        group = scaled[(scaled["algo"] == algo) & (scaled["policy"] == policy) & (scaled["hp"] == hp)]
+        strata = [g["scaled"].to_numpy(float) for _, g in group.groupby("task", sort=True)]
+        iqm, low, high = bootstrap(strata, interquartile_mean, defaults) if strata else (math.nan,) * 3
+        rows.append({"suite": suite, "algo": algo, "policy": policy, "hp": hp,
                      "runs": group["seed"].nunique(), "tasks": len(strata), "iqm": iqm, "ci_low": low,
-                     "ci_high": high, "mean": float(group["final_score"].mean())})
+                     "ci_high": high, "mean": float(group["scaled"].mean()) if len(group) else math.nan,
+                     "left_out": " ".join(flagged)})
     return pd.DataFrame(rows)
 
 
 def performance_profile(data: SuiteData, suite: str, points: int = 101) -> pd.DataFrame:
-    """Fraction of (run, task) final scores above tau, per algorithm (task policy, selected hp),
-    for tau on a grid from 0 to the suite's best score."""
-    task = data.runs[data.runs["policy"] == "task"]
+    """Fraction of (run, task) final returns on the common scale (measures.common_scale) above
+    tau, per algorithm (task policy, selected hp), for tau on a grid from 0 to the suite's best."""
+    scaled, _ = M.common_scale(data.runs, data.random)
+    task = scaled[scaled["policy"] == "task"].assign(final_score=lambda f: f["scaled"])
     finite = task["final_score"][np.isfinite(task["final_score"])]
     top = max(float(finite.max()) if len(finite) else 0.0, 1e-12)
     taus = np.linspace(0.0, top, points)
@@ -589,4 +604,4 @@ def performance_profile(data: SuiteData, suite: str, points: int = 101) -> pd.Da
         fractions = (scores[None, :] > taus[:, None]).mean(axis=1)
         rows += [{"suite": suite, "algo": algo, "tau": t, "fraction_above": f, "n_scores": scores.size}
                  for t, f in zip(taus, fractions)]
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["suite", "algo", "tau", "fraction_above", "n_scores"])

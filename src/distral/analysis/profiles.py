@@ -1,6 +1,8 @@
 """The performance-profile figure of the claims report (Agarwal et al. 2021 style): for each
 suite, the fraction of (run, task) final scores above tau, per algorithm, in Figure 4's colours
-(style.palette), baselines dashed. Saved by style.save_figure, so the same logs give the same bytes."""
+(style.palette), baselines dashed. Scores on the common scale of measures.common_scale:
+(final return - random policy) / (best A3C run - random policy) per task. Saved by
+style.save_figure, so the same logs give the same bytes."""
 
 from __future__ import annotations
 
@@ -12,7 +14,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from distral.analysis.style import final_score_label, line_style, palette  # noqa: E402
+from distral.analysis.style import line_style, palette  # noqa: E402
+
+TAU_LABEL = "tau: (final - random) / (best A3C - random)"
 
 
 def performance_profiles_figure(profiles: pd.DataFrame, profile: str,
@@ -20,13 +24,19 @@ def performance_profiles_figure(profiles: pd.DataFrame, profile: str,
     """`algorithms`: params.yaml deep.algorithms (their order sets the colours, as in Figure 4)."""
     colors = palette(list(algorithms))
     suites = list(dict.fromkeys(profiles["suite"]))
+    if not suites:  # every task of every suite flagged (measures.normaliser_flags): nothing on the scale
+        fig, ax = plt.subplots(figsize=(4.2, 3.4))
+        ax.text(0.5, 0.5, "no task whose best A3C run is clearly above random", ha="center", fontsize=8)
+        ax.set_axis_off()
+        fig.suptitle(f"Performance profiles, profile {profile}", fontsize=10)
+        return fig
     fig, axes = plt.subplots(1, len(suites), figsize=(4.2 * len(suites), 3.4), squeeze=False)
     for ax, suite in zip(axes[0], suites):
         for algo, group in profiles[profiles["suite"] == suite].groupby("algo", sort=False):
             ax.step(group["tau"], group["fraction_above"], where="post", color=colors.get(algo),
                     ls=line_style(algorithms.get(algo, {})), label=f"{algo} ({int(group['n_scores'].iloc[0])})")
         ax.set_title(suite, fontsize=10)
-        ax.set_xlabel(f"tau: {final_score_label(suite)}", fontsize=8)
+        ax.set_xlabel(TAU_LABEL, fontsize=8)
         ax.set_ylim(-0.02, 1.02)
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel("fraction of runs x tasks with score > tau")

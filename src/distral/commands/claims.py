@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from distral import paths, sweep
-from distral.analysis import aggregates, inference, runlogs
+from distral.analysis import aggregates, inference, measures, runlogs
 from distral.analysis import claims as C
 from distral.analysis import gridworld as G
 from distral.analysis import verdicts as V
@@ -31,7 +31,9 @@ from distral.io import write_csv, write_text
 
 AGG_CAPTION = ("Aggregate final scores (rliable style): interquartile mean over runs x tasks of each "
                "algorithm's selected hp, {conf:.0%} stratified bootstrap interval (runs resampled within "
-               "each task). Scores: raw return for mazes, A3C-normalised for navigation and laser-tag.")
+               "each task). Scores on one scale for every suite: (final return - random policy) / "
+               "(best A3C run - random policy) per task, so 0 = random, 1 = the best A3C run; tasks whose "
+               "A3C reference is not clearly above random are left out (column left_out, claims.md).")
 MARK = {"reproduced": "✅ reproduced", "contradicted": "❌ contradicted", "inconclusive": "❔ inconclusive"}
 
 
@@ -67,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
 
     tables, figures = root / paths.TABLE_DIR.format(profile=profile), root / paths.FIGURE_DIR.format(profile=profile)
     write_csv(table, tables / "claims.csv")
-    write_text(claims_markdown(table, profile, defaults), tables / "claims.md")
+    flags = [measures.normaliser_flags(d.runs, d.random, s) for s, d in suites.items()]
+    write_text(claims_markdown(table, profile, defaults) + measures.flags_markdown(flags), tables / "claims.md")
     write_table(scores, tables / "aggregate_scores", AGG_CAPTION.format(conf=defaults["confidence"]))
     save_figure(figure, profiles, figures / "performance_profiles")
     counts = table[table["kind"] == "claim"]["verdict"].value_counts()
@@ -148,10 +151,25 @@ def evaluate(claim: dict, suites: dict, grid: GridInputs, params: dict, profile:
         data = suites[claim["suite"]]
         estimate_at = lambda t: C.deep_estimate(data, claim, defaults, t)  # noqa: E731
         budget = deep_budget(data, claim, params, profile)
+    estimate_at = undecidable_as_no_test(estimate_at)
     est = estimate_at(threshold)
     variants = {name: estimate_at(threshold * factor) for name, factor in (("verdict_half", 0.5), ("verdict_double", 2.0))
                 } if threshold is not None else {}
     return {"claim": claim, "estimate": est, "variants": variants, "budget": budget}
+
+
+def undecidable_as_no_test(estimate_at):
+    """`estimate_at`, with a claim that cannot be tested for a stated reason (measures.Undecidable:
+    no early data at this budget, an unreliable A3C normaliser) returned as an estimate without a
+    test, whose reason becomes the verdict's."""
+
+    def estimate(threshold):
+        try:
+            return estimate_at(threshold)
+        except measures.Undecidable as exc:
+            return C.no_test(0, str(exc))
+
+    return estimate
 
 
 def decide(evaluated: list[dict], suites: dict, registry: dict, defaults: dict) -> pd.DataFrame:
