@@ -3,7 +3,8 @@
 Each command lives in its own module, which provides `add_arguments(parser)` and
 `run(args) -> int`; this file only dispatches, importing just the chosen command's
 module (so `gridworld` never pays for importing torch). Errors in the user's input
-(ParamsError, ValueError, a missing file) print one line and exit 2.
+(ParamsError, ValueError, a missing file) print one line and exit 2; a file that cannot be
+written (full disk, read-only directory: distral.io.WriteError) prints one line and exits 1.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import importlib
 import sys
 
 from distral.config import ParamsError
+from distral.io import WriteError
 
 # command name -> (module implementing it, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -54,3 +56,6 @@ def main(argv: list[str] | None = None) -> int:
     except (ParamsError, ValueError, FileNotFoundError) as exc:
         print(f"distral {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except WriteError as exc:
+        print(f"distral {args.command}: error: {exc}", file=sys.stderr)
+        return 1

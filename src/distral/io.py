@@ -1,9 +1,16 @@
-"""Atomic file writing: a reader (or an interrupted run) never sees half a file."""
+"""Atomic file writing: a reader (or an interrupted run) never sees half a file.
+
+A write that fails (a full disk, a read-only directory) raises WriteError, whose one-line
+message names the file and the cause; the temporary file is removed, so the previous
+version of the file (or none) stays in place. `check_writable` says the same up front.
+"""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,19 +19,76 @@ from typing import Any, Iterator
 import pandas as pd
 
 
+class WriteError(RuntimeError):
+    """A file could not be written; the message names the file and the cause, on one line."""
+
+
+# torch.save reports a full disk as a RuntimeError of its zip writer, without the path or errno
+# ("[enforce fail at inline_container.cc:672] unexpected pos ...", "PytorchStreamWriter failed ...").
+_TORCH_WRITE_ERRORS = ("inline_container.cc", "PytorchStreamWriter")
+
+
+def _cause(exc: BaseException, directory: Path) -> str | None:
+    """The cause of a failed write in words, or None when `exc` is not a write error."""
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    if isinstance(exc, RuntimeError) and any(s in str(exc) for s in _TORCH_WRITE_ERRORS):
+        free = _free_bytes(directory)
+        detail = str(exc).splitlines()[0]
+        if free is not None and free < 1 << 20:
+            return f"{os.strerror(errno.ENOSPC)} ({free} bytes free; torch: {detail})"
+        return f"write failed (torch: {detail})"
+    return None
+
+
+def _free_bytes(directory: Path) -> int | None:
+    try:
+        return shutil.disk_usage(directory).free
+    except OSError:
+        return None
+
+
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path next to `path`; move it into place only on success."""
+    """Yield a temporary path next to `path`; move it into place only on success.
+
+    On failure the temporary file is removed and `path` keeps its previous content; a write
+    error (OSError, torch's zip-writer error) becomes a WriteError naming `path`.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise WriteError(f"{path}: cannot write: {_cause(exc, path.parent)}") from exc
     try:
         yield Path(tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        cause = None if isinstance(exc, WriteError) else _cause(exc, path.parent)
+        if cause is not None:
+            raise WriteError(f"{path}: cannot write: {cause}") from exc
         raise
+
+
+def check_writable(directory: str | Path, need_bytes: int = 0) -> None:
+    """Fail early (WriteError naming `directory`) unless a file can be created in it and its
+    file system has `need_bytes` free: a run learns it cannot save before it spends hours.
+    Creates nothing: a directory not made yet is checked through its nearest existing parent."""
+    directory = Path(directory)
+    existing = next((d for d in (directory, *directory.parents) if d.is_dir()), Path("."))
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".write-check.", suffix=".tmp", dir=existing)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise WriteError(f"{directory}: cannot write: {_cause(exc, existing)}") from exc
+    free = _free_bytes(existing)
+    if free is not None and free < need_bytes:
+        raise WriteError(f"{directory}: {os.strerror(errno.ENOSPC)}: {free:,} bytes free, "
+                         f"{need_bytes:,} needed (a checkpoint and the logs)")
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
