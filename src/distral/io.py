@@ -8,13 +8,14 @@ version of the file (or none) stays in place. `check_writable` says the same up 
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pandas as pd
 
@@ -71,6 +72,44 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         if cause is not None:
             raise WriteError(f"{path}: cannot write: {cause}") from exc
         raise
+
+
+@contextmanager
+def staged() -> Iterator[Callable[[str | Path], Path]]:
+    """All-or-nothing writing of several files: yield `stage(path)`, a temporary path next to
+    `path` to write instead; only when every staged file is complete are they moved into place,
+    in the order staged (so stage a manifest last). On any failure none is moved: the previous
+    outputs all stay, the temporary files go."""
+    temps: dict[Path, Path] = {}
+
+    def stage(path: str | Path) -> Path:
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            os.close(fd)
+        except OSError as exc:
+            raise WriteError(f"{path}: cannot write: {_cause(exc, path.parent)}") from exc
+        temps[path] = Path(tmp)
+        return Path(tmp)
+
+    try:
+        yield stage
+        for path, tmp in temps.items():
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp in temps.values():
+            tmp.unlink(missing_ok=True)
+        raise
+
+
+def sha256(path: str | Path) -> str:
+    """The file's SHA-256, hex (what `sha256sum` prints)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def check_writable(directory: str | Path, need_bytes: int = 0) -> None:

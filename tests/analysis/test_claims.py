@@ -15,6 +15,7 @@ import yaml
 
 from claims_helpers import ALGOS, DEFAULTS, DISTRAL, claim_by_id, make_suite, suite_data
 from distral import cli
+from distral.analysis import aggregates
 from distral.analysis import claims as C
 from distral.analysis.fig3 import GridMap
 from distral.config import ParamsError
@@ -191,6 +192,11 @@ def write_inputs(root: Path, deep_levels: dict, gw_seeds: int = 5) -> Path:
     write_csv(pd.DataFrame({"task": 0, "env_steps": 20000, "return": 1.0, "steps_to_goal": 10.0, "success_rate": 1.0,
                             "algo": "distral", "seed": range(gw_seeds)}),
               root / "results/smoke/gridworld/evals.csv")
+    for suite in ["mazes", "navigation", "laser-tag", "gridworld"]:  # hand-made aggregates need their checksums
+        outputs = [*(root / f"results/smoke/{suite}").glob("*.csv")]
+        outputs += [root / "paper_tables/smoke/fig3_auc.csv"] if suite == "gridworld" else []
+        write_json(aggregates.manifest(root, "test", [], {p: p for p in outputs}),
+                   aggregates.manifest_file(root, "smoke", suite))
     params = yaml.safe_load((REPO / "params.yaml").read_text())
     params["profiles"]["smoke"]["gridworld"]["seeds"] = gw_seeds
     cells = map_table(Layout.from_rows(params["gridworld"]["layout"]))
