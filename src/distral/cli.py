@@ -31,6 +31,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "figure4": ("distral.commands.figure4", "draw Figure 4 (all three 3D suites) from the aggregates"),
     "figure-suite": ("distral.commands.figure_suite", "draw a suite's per-task Figure 5, 6 or 7"),
     "tables": ("distral.commands.tables", "write Table 1 (algorithms, AUC, final) and Table 2 (suites)"),
+    "manifest": ("distral.commands.manifest", "write (or --check) results/P/MANIFEST.sha256: the checksums of "
+                 "a profile's run logs, verified before they are read"),
 }
 
 

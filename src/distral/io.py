@@ -112,6 +112,23 @@ def sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+def sha256sums(folder: str | Path, files: list[Path]) -> str:
+    """`files` (under `folder`) in `sha256sum` format, sorted: `cd folder && sha256sum -c` checks them."""
+    folder = Path(folder)
+    return "".join(f"{sha256(f)}  {Path(f).relative_to(folder).as_posix()}\n" for f in sorted(map(Path, files)))
+
+
+def read_sha256sums(path: str | Path) -> dict[str, str]:
+    """A `sha256sum` file as {relative path: hex digest}; ValueError naming the line if malformed."""
+    sums = {}
+    for number, line in enumerate(Path(path).read_text().splitlines(), 1):
+        digest, sep, name = line.partition("  ")
+        if not sep or len(digest) != 64 or not name or any(c not in "0123456789abcdef" for c in digest):
+            raise ValueError(f"{path}: line {number}: not `<sha256>  <path>`")
+        sums[name] = digest
+    return sums
+
+
 def check_writable(directory: str | Path, need_bytes: int = 0) -> None:
     """Fail early (WriteError naming `directory`) unless a file can be created in it and its
     file system has `need_bytes` free: a run learns it cannot save before it spends hours.

@@ -261,3 +261,23 @@ def test_a_failed_aggregation_keeps_the_previous_outputs(sweep, monkeypatch, cap
     assert "No space left on device" in capsys.readouterr().err
     assert {p: p.read_bytes() for p in before} == before
     assert not [p for p in root.rglob("*.tmp")]
+
+
+# --------------------------------------------------------------------------- shipped logs
+def test_shipped_logs_carry_a_manifest_that_is_verified_before_they_are_read(sweep, capsys):
+    root, params = sweep
+    assert main(["manifest", "--profile", "smoke", "--params", str(params), "--root", str(root)]) == 0
+    manifest = root / "results/smoke/MANIFEST.sha256"
+    listed = io.read_sha256sums(manifest)
+    assert "mazes/KL_1col/ent1e-3_lr4e-4/0/episodes.csv" in listed and "mazes/random_policy.csv" in listed
+    assert not [n for n in listed if n.startswith("mazes/") and n.count("/") == 1 and "random_policy" not in n]
+    assert main(["manifest", "--profile", "smoke", "--check", "--params", str(params), "--root", str(root)]) == 0
+    log = root / "results/smoke/mazes/KL_1col" / HP / "0/episodes.csv"
+    log.write_text(log.read_text().replace(",5\n", ",4\n", 1))  # a shipped log changed after shipping
+    capsys.readouterr()
+    assert main(["aggregate-deep", "--suite", "mazes", "--profile", "smoke", "--params", str(params),
+                 "--root", str(root)]) == 2
+    assert capsys.readouterr().err.startswith(f"distral aggregate-deep: error: {log}: differs from the checksum "
+                                              f"shipped in {manifest}")
+    assert main(["manifest", "--profile", "smoke", "--check", "--params", str(params), "--root", str(root)]) == 2
+    assert f"{log}: differs from the checksum in {manifest}" in capsys.readouterr().err

@@ -25,6 +25,7 @@ profile's budget) says the log must contain:
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -32,7 +33,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from distral import schedule
+from distral import io, paths, schedule
 from distral.config import has_distilled
 from distral.sweep import gridworld_runs
 
@@ -60,6 +61,39 @@ class RunLogError(ValueError):
     """A run log is missing, truncated, corrupt or incomplete; the message starts with its path."""
 
 
+# --------------------------------------------------------------------------- shipped logs
+def shipped_manifest(path: Path) -> Path | None:
+    """The profile's log manifest (paths.LOG_MANIFEST) above `path` (results/{profile}/...), if any."""
+    for folder in Path(path).parents:
+        if folder.parent.name == "results":
+            manifest = folder / Path(paths.LOG_MANIFEST).name
+            return manifest if manifest.is_file() else None
+    return None
+
+
+_SHIPPED: dict[tuple, dict[str, str]] = {}  # parsed manifests, by (path, mtime, size)
+
+
+def verify_shipped(path: Path, raw: bytes) -> None:
+    """A log listed in its profile's MANIFEST.sha256 (logs shipped for others to regenerate from)
+    must have the checksum listed there; logs it does not list (runs made since) are not checked."""
+    manifest = shipped_manifest(path)
+    if manifest is None:
+        return
+    stat = manifest.stat()
+    key = (str(manifest), stat.st_mtime_ns, stat.st_size)
+    if key not in _SHIPPED:
+        try:
+            _SHIPPED[key] = io.read_sha256sums(manifest)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise RunLogError(f"{manifest}: corrupt ({exc})") from None
+    digest = _SHIPPED[key].get(Path(path).relative_to(manifest.parent).as_posix())
+    if digest is not None and hashlib.sha256(raw).hexdigest() != digest:
+        raise RunLogError(f"{path}: differs from the checksum shipped in {manifest} (changed since it was "
+                          "shipped: restore it, e.g. `git checkout` it, or rewrite the manifest with "
+                          "`python -m distral manifest` if the change is meant)")
+
+
 # --------------------------------------------------------------------------- generic checks
 def read_table(path: Path, columns: Mapping[str, str]) -> pd.DataFrame:
     """`path` as a DataFrame with exactly `columns`, every value present, typed and finite."""
@@ -67,6 +101,7 @@ def read_table(path: Path, columns: Mapping[str, str]) -> pd.DataFrame:
     if not path.is_file():
         raise RunLogError(f"{path}: missing run log (the run did not finish, or was never run)")
     raw = path.read_bytes()
+    verify_shipped(path, raw)
     if raw and not raw.endswith(b"\n"):
         raise RunLogError(f"{path}: truncated (the last line has no newline: the file was cut mid-line)")
     try:
@@ -107,6 +142,7 @@ def read_meta(path: Path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise RunLogError(f"{path}: missing (the trainer writes meta.json last: the run is incomplete)")
+    verify_shipped(path, path.read_bytes())
     try:
         meta = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
