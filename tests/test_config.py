@@ -159,3 +159,22 @@ def test_workflow_profiles_show_the_failed_jobs_log():
     for name in ("default", "slurm"):
         config = yaml.safe_load((ROOT / "profiles" / name / "config.yaml").read_text())
         assert config.get("show-failed-logs") is True, name
+
+
+def test_claims_registry_error_names_the_file_passed_and_the_claim_id(tmp_path):
+    import copy
+
+    from distral.analysis import claims
+
+    registry = copy.deepcopy(claims.load_registry())
+    registry["claims"][2].update(direction="bigger")
+    path = tmp_path / "my_claims.yaml"
+    path.write_text(yaml.safe_dump(registry))
+    with pytest.raises(ParamsError) as info:
+        claims.load_registry(path)
+    assert str(info.value).startswith(f"{path}: claim {registry['claims'][2]['id']}: key 'claims.2.direction': ")
+    registry["claims"][2].update(direction=claims.load_registry()["claims"][2]["direction"])
+    registry["claims"][8].pop("threshold")
+    path.write_text(yaml.safe_dump(registry))
+    with pytest.raises(ParamsError, match=rf"^{path}: claim {registry['claims'][8]['id']}: key 'claims.8.threshold'"):
+        claims.load_registry(path)
