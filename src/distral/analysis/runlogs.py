@@ -12,8 +12,8 @@ profile's budget) says the log must contain:
   integers are integral; text is present;
 - the evaluation points are exactly those the budget implies, each with the budget's
   number of evaluation episodes on every task;
-- the training episodes of every (task, env) stream are numbered 0, 1, 2, ... without gap
-  or repeat, their frames never go backwards, and the stream reaches the frames the run
+- the training episodes of every (task, env) stream are numbered consecutively without gap
+  or repeat (in file order), their frames never go backwards, and the stream reaches the frames the run
   reached (its last episode ends within one episode of them; a diverged run: of its last
   good update); (task, policy, env, episode) is unique. The same for the grid world's
   episodes (one stream per task) and the random-policy reference;
@@ -174,7 +174,7 @@ def episode_bounds(options: Mapping[str, Any]) -> dict:
     resolved options (meta.json `suite_resolved_options`); None where the suite does not say.
 
     ViZDoom suites (distral.envs.vizdoom.tasks): an episode lasts ceil(episode_frames /
-    action_repeat) agent steps (engine.EngineConfig.max_steps); every reward rule pays its value
+    action_repeat) agent steps (engine.EngineConfig.steps_per_episode); every reward rule pays its value
     once per event, and counts only rise (laser-tag clips its counters at 0). The bound allows
     one event of every kind on every engine frame: far above what an agent collects, but a
     return above it (or below it: all of today's rewards are >= 0) cannot come from the task.
