@@ -5,6 +5,7 @@ rule aggregate_gridworld:
     """All evaluations in one tidy CSV, plus the AUC comparison (Fig. 3 left)."""
     input:
         evals=lambda w: gridworld_runs(w.profile, "evals.csv"),
+        episodes=lambda w: gridworld_runs(w.profile, "episodes.csv"),
         code=lambda w: command_code("aggregate-gridworld"),
     output:
         evals="results/{profile}/gridworld/evals.csv",
@@ -20,6 +21,7 @@ rule aggregate_gridworld:
         ),
         auc_tex="paper_tables/{profile}/fig3_auc.tex",
         metrics="metrics/{profile}/gridworld.json",
+        manifest="results/{profile}/gridworld/manifest.json",
     log:
         "logs/{profile}/aggregate_gridworld.log",
     conda:
@@ -46,6 +48,7 @@ rule aggregate_deep:
         normaliser=f"{paths.SUITE_DIR}/normaliser.csv",
         random=f"{paths.SUITE_DIR}/random.csv",
         metrics=paths.METRICS_FILE,
+        manifest=f"{paths.SUITE_DIR}/manifest.json",
     log:
         "logs/{profile}/aggregate_deep_{suite}.log",
     wildcard_constraints:

@@ -123,3 +123,58 @@ def test_sweep_sizes_follow_the_profiles():
     budget = params["profiles"]["paper"]["deep"]
     assert frames_per_task(budget, "mazes") == 400_000_000
     assert frames_per_task(budget, "laser-tag") == 660_000_000  # App. B.2
+
+
+def test_negative_budget_names_the_leaf_key(params_file):
+    _, edit = params_file
+    path = edit(lambda d: d["profiles"]["default"]["deep"]["frames_per_task"].update(mazes=-129600))
+    with pytest.raises(ParamsError) as info:
+        load_params(path)
+    assert str(info.value) == f"{path}: key 'profiles.default.deep.frames_per_task.mazes': " \
+                              "-129600 is less than the minimum of 1"
+
+
+def test_misspelt_key_is_named_on_the_first_line(params_file, tmp_path, capsys):
+    _, edit = params_file
+    path = edit(lambda d: d["gridworld"]["soft_q"].update(betta=d["gridworld"]["soft_q"].pop("beta")))
+    assert main(["gridworld", "--algo", "distral", "--seed", "0", "--params", str(path), "--root", str(tmp_path)]) == 2
+    first = capsys.readouterr().err.splitlines()[0]
+    assert first == f"distral gridworld: error: {path}: key 'gridworld.soft_q': " \
+                    "Additional properties are not allowed ('betta' was unexpected)"
+
+
+def test_aggregate_deep_rejects_a_misspelt_profile_as_the_snakefile_does(params_file, tmp_path, capsys):
+    _, edit = params_file
+    path = edit(lambda d: d.update(profile="defualt"))
+    assert main(["aggregate-deep", "--suite", "mazes", "--params", str(path), "--root", str(tmp_path)]) == 2
+    assert "key 'profile': unknown profile 'defualt'" in capsys.readouterr().err
+    base = ["aggregate-deep", "--suite", "mazes", "--params", str(ROOT / "params.yaml"), "--root", str(tmp_path)]
+    assert main(base + ["--profile", "defualt"]) == 2
+    assert "key 'profile': unknown profile 'defualt'" in capsys.readouterr().err
+    assert not (tmp_path / "results").exists()
+
+
+def test_workflow_profiles_show_the_failed_jobs_log():
+    """A failed job's one-line reason (inside its log) reaches the terminal, not only CalledProcessError."""
+    for name in ("default", "slurm"):
+        config = yaml.safe_load((ROOT / "profiles" / name / "config.yaml").read_text())
+        assert config.get("show-failed-logs") is True, name
+
+
+def test_claims_registry_error_names_the_file_passed_and_the_claim_id(tmp_path):
+    import copy
+
+    from distral.analysis import claims
+
+    registry = copy.deepcopy(claims.load_registry())
+    registry["claims"][2].update(direction="bigger")
+    path = tmp_path / "my_claims.yaml"
+    path.write_text(yaml.safe_dump(registry))
+    with pytest.raises(ParamsError) as info:
+        claims.load_registry(path)
+    assert str(info.value).startswith(f"{path}: claim {registry['claims'][2]['id']}: key 'claims.2.direction': ")
+    registry["claims"][2].update(direction=claims.load_registry()["claims"][2]["direction"])
+    registry["claims"][8].pop("threshold")
+    path.write_text(yaml.safe_dump(registry))
+    with pytest.raises(ParamsError, match=rf"^{path}: claim {registry['claims'][8]['id']}: key 'claims.8.threshold'"):
+        claims.load_registry(path)

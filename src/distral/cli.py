@@ -3,7 +3,8 @@
 Each command lives in its own module, which provides `add_arguments(parser)` and
 `run(args) -> int`; this file only dispatches, importing just the chosen command's
 module (so `gridworld` never pays for importing torch). Errors in the user's input
-(ParamsError, ValueError, a missing file) print one line and exit 2.
+(ParamsError, ValueError, a missing file) print one line and exit 2; a file that cannot be
+written (full disk, read-only directory: distral.io.WriteError) prints one line and exits 1.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import importlib
 import sys
 
 from distral.config import ParamsError
+from distral.io import WriteError
 
 # command name -> (module implementing it, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -29,6 +31,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "figure4": ("distral.commands.figure4", "draw Figure 4 (all three 3D suites) from the aggregates"),
     "figure-suite": ("distral.commands.figure_suite", "draw a suite's per-task Figure 5, 6 or 7"),
     "tables": ("distral.commands.tables", "write Table 1 (algorithms, AUC, final) and Table 2 (suites)"),
+    "manifest": ("distral.commands.manifest", "write (or --check) results/P/MANIFEST.sha256: the checksums of "
+                 "a profile's run logs, verified before they are read"),
 }
 
 
@@ -54,3 +58,6 @@ def main(argv: list[str] | None = None) -> int:
     except (ParamsError, ValueError, FileNotFoundError) as exc:
         print(f"distral {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except WriteError as exc:
+        print(f"distral {args.command}: error: {exc}", file=sys.stderr)
+        return 1

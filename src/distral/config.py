@@ -35,16 +35,28 @@ def _key_path(error: jsonschema.ValidationError) -> str:
     return ".".join(parts) if parts else "<top level>"
 
 
+def _leaf(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
+    """The error at the deepest key: a value that fits no branch of a oneOf/anyOf (e.g. a
+    per-suite budget with one negative number) is reported at the bad leaf, not at its parent."""
+    while error.context:
+        deepest = max(error.context, key=lambda e: len(e.absolute_path))
+        if len(deepest.absolute_path) <= len(error.absolute_path):
+            break
+        error = deepest
+    return error
+
+
 def validate_params(params: Mapping[str, Any], source: str = "params.yaml") -> dict:
     """Check `params` against the schema and the cross-field rules; return a copy.
 
-    Raises ParamsError whose message starts with the file and the dotted key path.
+    Raises ParamsError whose message starts with the file and the dotted key path of the first
+    error (its first line is enough to fix it); further errors follow, one per line.
     """
     validator = jsonschema.Draft202012Validator(schema())
-    errors = sorted(validator.iter_errors(params), key=lambda e: list(e.absolute_path))
+    errors = sorted((_leaf(e) for e in validator.iter_errors(params)), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         lines = [f"{source}: key '{_key_path(e)}': {e.message}" for e in errors]
-        raise ParamsError("invalid parameters\n  " + "\n  ".join(lines))
+        raise ParamsError("\n  ".join(lines))
     params = copy.deepcopy(dict(params))
     _check_cross_fields(params, source)
     return params

@@ -14,6 +14,9 @@ SUITE_DIR = "results/{profile}/{suite}"
 FIGURE_DIR = "figures/{profile}"
 TABLE_DIR = "paper_tables/{profile}"
 METRICS_FILE = "metrics/{profile}/{suite}.json"
+# The checksums of a profile's shipped run logs (sha256sum format, paths relative to its folder):
+# written by `python -m distral manifest`, verified by distral.analysis.runlogs before a log is read.
+LOG_MANIFEST = "results/{profile}/MANIFEST.sha256"
 
 # The grid world has one hyperparameter setting (App. B.1 fixes them all).
 GRIDWORLD_HP = "appB1"

@@ -12,6 +12,7 @@ import pytest
 
 from distral.analysis import aggregates, deep, inference, style
 from distral.config import has_distilled, load_params
+from distral.io import write_json
 from distral.sweep import Run, gridworld_runs
 
 REPO = Path(__file__).resolve().parents[2]
@@ -57,6 +58,8 @@ def test_one_schema_per_aggregate(tmp_path):
     path = aggregates.aggregate_file(tmp_path, "smoke", "mazes", "selection")
     path.parent.mkdir(parents=True)
     pd.DataFrame({c: ["1"] for c in aggregates.SELECTION_COLUMNS}).to_csv(path, index=False)
+    write_json(aggregates.manifest(tmp_path, "test", [], {path: path}),
+               aggregates.manifest_file(tmp_path, "smoke", "mazes"))
     table = aggregates.read_suite(tmp_path, "smoke", "mazes", ["selection"])["selection"]
     assert table["hp"].tolist() == ["1"]  # an hp name stays text
     pd.DataFrame({"suite": ["mazes"]}).to_csv(path, index=False)

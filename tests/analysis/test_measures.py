@@ -232,7 +232,7 @@ def test_iqm_leaves_out_a_flagged_task():
 
 
 def test_cli_records_undecidable_claims_as_inconclusive_with_the_reason(tmp_path):
-    from test_claims import levels, write_inputs
+    from test_claims import levels, seal_aggregates, write_inputs
     params = write_inputs(tmp_path, levels(2.0, 1.0))
     # navigation: the A3C reference of t2 falls below the random policy
     nav = tmp_path / "results/smoke/navigation"
@@ -243,6 +243,7 @@ def test_cli_records_undecidable_claims_as_inconclusive_with_the_reason(tmp_path
     lt = tmp_path / "results/smoke/laser-tag"
     curves = pd.read_csv(lt / "curves.csv")
     write_csv(curves[curves["frames"] > 0.25 * FRAMES], lt / "curves.csv")
+    seal_aggregates(tmp_path)  # the edited aggregates as an aggregation would have written them
     argv = ["claims", "--profile", "smoke", "--params", str(params), "--root", str(tmp_path)]
     assert cli.main(argv) == 0
     table = pd.read_csv(tmp_path / "paper_tables/smoke/claims.csv").set_index("claim")
@@ -274,11 +275,12 @@ def test_the_profile_figure_labels_the_common_scale():
 def test_cli_with_every_task_flagged_writes_nan_scores_and_an_empty_profile(tmp_path):
     """A random policy above every A3C reference: every task is left out of the common scale; the
     command still writes every output (NaN IQMs naming the tasks left out, a profile without data)."""
-    from test_claims import levels, write_inputs
+    from test_claims import levels, seal_aggregates, write_inputs
     params = write_inputs(tmp_path, levels(2.0, 1.0))
     for suite in ("mazes", "navigation", "laser-tag"):
         path = tmp_path / f"results/smoke/{suite}/random.csv"
         write_csv(pd.read_csv(path).assign(mean_return=10.0), path)
+    seal_aggregates(tmp_path)
     argv = ["claims", "--profile", "smoke", "--params", str(params), "--root", str(tmp_path)]
     assert cli.main(argv) == 0
     scores = pd.read_csv(tmp_path / "paper_tables/smoke/aggregate_scores.csv")

@@ -5,16 +5,25 @@ aggregate-deep writes results/{profile}/{suite}/{runs,curves,selection,normalise
 and paper_tables/{profile}/fig3_auc.csv (distral.analysis.gridworld). Everything downstream reads
 them here, so a missing file or one with other columns stops it with a message naming the file.
 Run logs (results/.../{seed}/) are read by distral.analysis.runlogs instead.
+
+Each aggregation also writes manifest.json beside its aggregates (results/{profile}/{suite}/):
+the SHA-256 of every log it read ("inputs") and of every file it wrote ("outputs"), staged with
+them so they appear together. The reader checks both before handing a table out, so an
+aggregate edited by hand, or left over from other logs (a log changed, or restored with an old
+timestamp, after the aggregation: Snakemake's timestamps cannot see it) stops the figures,
+tables and claims with a message naming the file.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from distral import paths
+from distral import io, paths
 from distral.analysis.runlogs import GRIDWORLD_COLUMNS
 
 # ---- the schemas: the columns each aggregate has, in order
@@ -34,6 +43,50 @@ TEXT_COLUMNS = {"hp": str, "best_hp": str, "task": str}
 # The grid world's (Fig. 3): every run's evaluations, and the AUC table over seeds.
 GRIDWORLD_EVALS_COLUMNS = list(GRIDWORLD_COLUMNS["evals.csv"])  # the runs' evals.csv, concatenated
 FIG3_AUC_COLUMNS = ["comparison", "metric", "mean", "ci_low", "ci_high", "n_seeds"]
+
+
+MANIFEST_FILE = "manifest.json"
+
+
+class StaleAggregate(ValueError):
+    """An aggregate does not match its manifest, or a log changed since it was aggregated."""
+
+
+def manifest_file(root: Path | str, profile: str, suite: str) -> Path:
+    return Path(root) / paths.SUITE_DIR.format(profile=profile, suite=suite) / MANIFEST_FILE
+
+
+def _rel(root: Path | str, path: Path | str) -> str:
+    return Path(os.path.relpath(path, root)).as_posix()
+
+
+def manifest(root: Path | str, command: str, inputs: Iterable[Path], outputs: Mapping[Path, Path]) -> dict:
+    """The manifest of one aggregation: `inputs` (the logs it read) and `outputs` (final path ->
+    the file that holds its content now, e.g. a staged temporary), by path relative to `root`."""
+    return {"command": command,
+            "inputs": {_rel(root, p): io.sha256(p) for p in sorted(map(Path, inputs))},
+            "outputs": {_rel(root, final): io.sha256(now) for final, now in outputs.items()}}
+
+
+def verify_manifest(root: Path | str, path: Path, hint: str) -> None:
+    """Every output of the manifest at `path` has the checksum recorded when it was written, and
+    every log it was computed from still has the checksum it had then; else StaleAggregate."""
+    if not path.is_file():
+        raise StaleAggregate(f"{path}: missing (the checksums of the logs the aggregates come from; {hint})")
+    try:
+        recorded = json.loads(path.read_text())
+        inputs, outputs = dict(recorded["inputs"]), dict(recorded["outputs"])
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError):
+        raise StaleAggregate(f"{path}: corrupt manifest ({hint})") from None
+    for kind, files in (("aggregate", outputs), ("log", inputs)):
+        for rel, digest in files.items():
+            file = Path(root) / rel
+            if not file.is_file():
+                raise StaleAggregate(f"{file}: missing, but {path} lists it ({kind}); {hint}")
+            if io.sha256(file) != digest:
+                what = ("edited since the aggregation wrote it" if kind == "aggregate"
+                        else "changed since the aggregates were computed from it")
+                raise StaleAggregate(f"{file}: {what} (sha256 differs from {path}); {hint}")
 
 
 def aggregate_file(root: Path | str, profile: str, suite: str, name: str) -> Path:
@@ -63,17 +116,27 @@ def read_suite(root: Path | str, profile: str, suite: str,
                names: Iterable[str] = AGGREGATES) -> dict[str, pd.DataFrame]:
     """The aggregates `names` (default: all five) of one 3D suite, by name."""
     hint = f"run `python -m distral aggregate-deep --suite {suite} --profile {profile}` first"
-    return {name: read_checked(aggregate_file(root, profile, suite, name), COLUMNS[name], hint, TEXT_COLUMNS)
-            for name in names}
+    tables = {name: read_checked(aggregate_file(root, profile, suite, name), COLUMNS[name], hint, TEXT_COLUMNS)
+              for name in names}
+    verify_manifest(root, manifest_file(root, profile, suite), _rerun(hint, "aggregate_deep"))
+    return tables
+
+
+def _rerun(hint: str, rule: str) -> str:
+    return hint.replace(" first", "") + f" again (Snakemake: --forcerun {rule})"
 
 
 def read_gridworld_evals(root: Path | str, profile: str) -> pd.DataFrame:
     """results/{profile}/gridworld/evals.csv: every grid-world run's evaluations."""
     hint = f"run `python -m distral aggregate-gridworld --profile {profile}` first"
-    return read_checked(gridworld_evals_file(root, profile), GRIDWORLD_EVALS_COLUMNS, hint)
+    frame = read_checked(gridworld_evals_file(root, profile), GRIDWORLD_EVALS_COLUMNS, hint)
+    verify_manifest(root, manifest_file(root, profile, "gridworld"), _rerun(hint, "aggregate_gridworld"))
+    return frame
 
 
 def read_fig3_auc(root: Path | str, profile: str) -> pd.DataFrame:
     """paper_tables/{profile}/fig3_auc.csv: the grid world's AUC table (Fig. 3 left)."""
     hint = f"run `python -m distral aggregate-gridworld --profile {profile}` first"
-    return read_checked(fig3_auc_file(root, profile), FIG3_AUC_COLUMNS, hint)
+    frame = read_checked(fig3_auc_file(root, profile), FIG3_AUC_COLUMNS, hint)
+    verify_manifest(root, manifest_file(root, profile, "gridworld"), _rerun(hint, "aggregate_gridworld"))
+    return frame

@@ -47,9 +47,11 @@ IQM_TRIM = 0.25  # the interquartile mean drops the lowest and highest quarter
 
 
 def load_registry(path: str | Path | None = None) -> dict:
-    """Read and validate the claims registry; errors name the file and the key (ParamsError)."""
+    """Read and validate the claims registry; errors name the file (the packaged one by its full
+    path), the claim's id where it has one, and the key (ParamsError)."""
     if path is None:
-        text, source = resources.files("distral.analysis").joinpath(REGISTRY).read_text(), REGISTRY
+        packaged = resources.files("distral.analysis").joinpath(REGISTRY)
+        text, source = packaged.read_text(), str(packaged)
     else:
         path = Path(path)
         if not path.is_file():
@@ -59,14 +61,24 @@ def load_registry(path: str | Path | None = None) -> dict:
         registry = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ParamsError(f"{source}: not valid YAML: {exc}") from exc
+
+    def claim_where(i: int) -> str:
+        """The file, the claim's id where it has one (a position alone is hard to find), and its key."""
+        claims = registry.get("claims") if isinstance(registry, dict) else None
+        claim = claims[i] if isinstance(claims, list) and i < len(claims) else None
+        named = isinstance(claim, dict) and isinstance(claim.get("id"), str)
+        return f"{source}: " + (f"claim {claim['id']}: " if named else "") + f"key 'claims.{i}"
+
     schema = yaml.safe_load(resources.files("distral.analysis").joinpath("claims.schema.yaml").read_text())
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(registry), key=lambda e: list(e.absolute_path))
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(registry), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         e = errors[0]
-        key = ".".join(str(p) for p in e.absolute_path) or "<top level>"
-        raise ParamsError(f"{source}: key '{key}': {e.message}")
+        parts = list(e.absolute_path)
+        if len(parts) >= 2 and parts[0] == "claims" and isinstance(parts[1], int):
+            raise ParamsError(f"{claim_where(parts[1])}{''.join(f'.{p}' for p in parts[2:])}': {e.message}")
+        raise ParamsError(f"{source}: key '{'.'.join(map(str, parts)) or '<top level>'}': {e.message}")
     for i, claim in enumerate(registry["claims"]):
-        _check_claim(claim, f"{source}: key 'claims.{i}")
+        _check_claim(claim, claim_where(i))
     ids = [c["id"] for c in registry["claims"]]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:

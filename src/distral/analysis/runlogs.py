@@ -12,12 +12,20 @@ profile's budget) says the log must contain:
   integers are integral; text is present;
 - the evaluation points are exactly those the budget implies, each with the budget's
   number of evaluation episodes on every task;
+- the training episodes of every (task, env) stream are numbered consecutively without gap
+  or repeat (in file order), their frames never go backwards, and the stream reaches the frames the run
+  reached (its last episode ends within one episode of them; a diverged run: of its last
+  good update); (task, policy, env, episode) is unique. The same for the grid world's
+  episodes (one stream per task) and the random-policy reference;
+- returns and lengths lie within what the suite can give (`episode_bounds`: the most steps
+  of an episode, and the returns its reward rules allow), else the file, line and bound are named;
 - meta.json exists (the trainer writes it last), parses, names this run, and has a
   known status. A "diverged" run is valid: it keeps its rows up to the last good update.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -25,7 +33,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from distral import schedule
+from distral import io, paths, schedule
 from distral.config import has_distilled
 from distral.sweep import gridworld_runs
 
@@ -41,6 +49,8 @@ GRIDWORLD_COLUMNS = {
                 "prob": "float", "algo": "str", "seed": "int"},
     "tasks.csv": {"task": "int", "goal_row": "int", "goal_col": "int", "algo": "str", "seed": "int"},
     "map.csv": {"row": "int", "col": "int", "cell": "str"},
+    "episodes.csv": {"task": "int", "episode": "int", "env_steps": "int", "return": "float", "length": "int",
+                     "reached_goal": "bool", "algo": "str", "seed": "int"},
 }
 POLICIES = ("task", "distilled")
 # The random-policy reference of a suite (distral.deep.random_policy): one row per episode.
@@ -51,6 +61,39 @@ class RunLogError(ValueError):
     """A run log is missing, truncated, corrupt or incomplete; the message starts with its path."""
 
 
+# --------------------------------------------------------------------------- shipped logs
+def shipped_manifest(path: Path) -> Path | None:
+    """The profile's log manifest (paths.LOG_MANIFEST) above `path` (results/{profile}/...), if any."""
+    for folder in Path(path).parents:
+        if folder.parent.name == "results":
+            manifest = folder / Path(paths.LOG_MANIFEST).name
+            return manifest if manifest.is_file() else None
+    return None
+
+
+_SHIPPED: dict[tuple, dict[str, str]] = {}  # parsed manifests, by (path, mtime, size)
+
+
+def verify_shipped(path: Path, raw: bytes) -> None:
+    """A log listed in its profile's MANIFEST.sha256 (logs shipped for others to regenerate from)
+    must have the checksum listed there; logs it does not list (runs made since) are not checked."""
+    manifest = shipped_manifest(path)
+    if manifest is None:
+        return
+    stat = manifest.stat()
+    key = (str(manifest), stat.st_mtime_ns, stat.st_size)
+    if key not in _SHIPPED:
+        try:
+            _SHIPPED[key] = io.read_sha256sums(manifest)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise RunLogError(f"{manifest}: corrupt ({exc})") from None
+    digest = _SHIPPED[key].get(Path(path).relative_to(manifest.parent).as_posix())
+    if digest is not None and hashlib.sha256(raw).hexdigest() != digest:
+        raise RunLogError(f"{path}: differs from the checksum shipped in {manifest} (changed since it was "
+                          "shipped: restore it, e.g. `git checkout` it, or rewrite the manifest with "
+                          "`python -m distral manifest` if the change is meant)")
+
+
 # --------------------------------------------------------------------------- generic checks
 def read_table(path: Path, columns: Mapping[str, str]) -> pd.DataFrame:
     """`path` as a DataFrame with exactly `columns`, every value present, typed and finite."""
@@ -58,6 +101,7 @@ def read_table(path: Path, columns: Mapping[str, str]) -> pd.DataFrame:
     if not path.is_file():
         raise RunLogError(f"{path}: missing run log (the run did not finish, or was never run)")
     raw = path.read_bytes()
+    verify_shipped(path, raw)
     if raw and not raw.endswith(b"\n"):
         raise RunLogError(f"{path}: truncated (the last line has no newline: the file was cut mid-line)")
     try:
@@ -98,6 +142,7 @@ def read_meta(path: Path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise RunLogError(f"{path}: missing (the trainer writes meta.json last: the run is incomplete)")
+    verify_shipped(path, path.read_bytes())
     try:
         meta = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -121,6 +166,100 @@ def _check_wildcards(meta: Mapping[str, Any], path: Path, expected: Mapping[str,
     for key, value in expected.items():
         if str(logged.get(key)) != str(value):
             raise RunLogError(f"{path}: wildcards.{key} is {logged.get(key)!r}, but the file is the log of {value!r}")
+
+
+# --------------------------------------------------------------------------- what a suite can give
+def episode_bounds(options: Mapping[str, Any]) -> dict:
+    """The most agent steps of an episode and the return interval a suite's rules allow, from its
+    resolved options (meta.json `suite_resolved_options`); None where the suite does not say.
+
+    ViZDoom suites (distral.envs.vizdoom.tasks): an episode lasts ceil(episode_frames /
+    action_repeat) agent steps (engine.EngineConfig.steps_per_episode); every reward rule pays its value
+    once per event, and counts only rise (laser-tag clips its counters at 0). The bound allows
+    one event of every kind on every engine frame: far above what an agent collects, but a
+    return above it (or below it: all of today's rewards are >= 0) cannot come from the task.
+    Toy suite (distral.envs.toy): episodes end after at most `max_steps` steps. DeepMind Lab
+    levels define their own rewards and length: no bound beyond finiteness.
+    """
+    steps = low = high = None
+    if "episode_frames" in options and "action_repeat" in options:
+        repeat = int(options["action_repeat"])
+        steps = -(-int(options["episode_frames"]) // repeat)
+        rewards = options.get("rewards")
+        if isinstance(rewards, Mapping) and rewards:
+            events = steps * repeat  # engine frames of an episode
+            low = events * sum(min(float(r), 0.0) for r in rewards.values())
+            high = events * sum(max(float(r), 0.0) for r in rewards.values())
+    elif "max_steps" in options:
+        steps = int(options["max_steps"])
+    return {"max_steps": steps, "return_low": low, "return_high": high}
+
+
+def gridworld_bounds(gw: Mapping[str, Any]) -> dict:
+    """The grid world's (params.yaml gridworld, App. B.1): at most `max_episode_steps` steps, each
+    paying one of `rewards` (step, wall or goal), so a return lies within steps x [min, max]."""
+    steps, values = int(gw["max_episode_steps"]), [float(r) for r in gw["rewards"].values()]
+    return {"max_steps": steps, "return_low": steps * min(min(values), 0.0),
+            "return_high": steps * max(max(values), 0.0)}
+
+
+def check_bounds(frame: pd.DataFrame, bounds: Mapping[str, Any], path: Path, source: str,
+                 return_col: str = "episode_return", length_col: str | None = "episode_length") -> None:
+    """Every return and length within `bounds` (episode_bounds), else the file, line and bound."""
+    checks = [] if length_col is None else [(length_col, frame[length_col] < 1, "an episode of no steps (length < 1)")]
+    if bounds["max_steps"] is not None and length_col is not None:
+        checks.append((length_col, frame[length_col] > bounds["max_steps"],
+                       f"a length above the episode limit of {bounds['max_steps']} steps ({source})"))
+    if bounds["return_high"] is not None:
+        checks.append((return_col, frame[return_col] > bounds["return_high"] + 1e-6,
+                       f"a return above the most the task can pay, {bounds['return_high']:g} ({source})"))
+    if bounds["return_low"] is not None:
+        checks.append((return_col, frame[return_col] < bounds["return_low"] - 1e-6,
+                       f"a return below the least the task can pay, {bounds['return_low']:g} ({source})"))
+    for column, bad, what in checks:
+        if bad.any():
+            line = _line(bad)
+            value = frame[column].iloc[line - 2]
+            raise RunLogError(f"{path}: line {line}: {column} {getattr(value, 'item', lambda: value)()} is {what}")
+
+
+def _line(bad: pd.Series) -> int:
+    """The file line of the first True of `bad` (1-based, after the header; rows in file order)."""
+    return int(np.flatnonzero(bad.to_numpy())[0]) + 2
+
+
+def check_streams(frame: pd.DataFrame, keys: list[str], clock: str, path: Path) -> None:
+    """Each stream (rows sharing `keys`, in file order) numbers its episodes consecutively (the
+    writers count from 0) without gap or repeat, and its `clock` (frames, env steps) never goes
+    backwards: a log cut in the middle, or with lines appended again by a bad resume, breaks one."""
+    grouped = frame.groupby(keys, sort=False)
+    expected = grouped["episode"].transform("first") + grouped.cumcount()
+    wrong = frame["episode"] != expected
+    if wrong.any():
+        line = _line(wrong)
+        row = frame.iloc[line - 2]
+        raise RunLogError(f"{path}: line {line}: episode {row['episode']} of stream "
+                          f"{', '.join(f'{k}={row[k]}' for k in keys)}, expected {expected.iloc[line - 2]} "
+                          "(episode numbers must run on without gap or repeat)")
+    backwards = grouped[clock].diff() < 0
+    if backwards.any():
+        line = _line(backwards)
+        raise RunLogError(f"{path}: line {line}: {clock} go backwards within the stream of "
+                          f"{', '.join(f'{k}={frame.iloc[line - 2][k]}' for k in keys)}")
+
+
+def check_stream_ends(frame: pd.DataFrame, keys: list[str], clock: str, reached: int, one_episode: int,
+                      expected: pd.MultiIndex, path: Path, what: str) -> None:
+    """Every stream of `expected` ends within `one_episode` of `reached` (its clock at the end of
+    the run): fewer episodes mean the log was cut (a run's last episode is still running then)."""
+    last = frame.groupby(keys)[clock].max().reindex(expected, fill_value=0)
+    short = last[reached - last > one_episode]
+    if len(short):
+        stream, at = short.index[0], int(short.iloc[0])
+        stream = stream if isinstance(stream, tuple) else (stream,)
+        raise RunLogError(f"{path}: incomplete: the training episodes of {', '.join(f'{k}={v}' for k, v in zip(keys, stream))} "
+                          f"end at {what} {at}, more than one episode ({one_episode}) before the {reached} "
+                          f"the run reached ({len(short)} of {len(expected)} streams short: the log was cut)")
 
 
 # --------------------------------------------------------------------------- deep runs
@@ -157,7 +296,9 @@ def deep_run_shape(meta: Mapping[str, Any], path: Path) -> dict:
             "budget_frames": int(budget["frames_per_task"]), "total_frames": total_updates * per_update,
             "eval_frames": evals, "eval_episodes": int(budget["eval_episodes"]),
             "envs_per_task": int(budget["envs_per_task"]), "has_distilled": distilled,
-            "diverged_reason": meta.get("diverged_reason")}
+            "diverged_reason": meta.get("diverged_reason"),
+            "frames_per_step": schedule.frames_per_update(1, budget["envs_per_task"], repeat),
+            "bounds": episode_bounds(meta.get("suite_resolved_options") or {})}
 
 
 def check_deep_episodes(episodes: pd.DataFrame, shape: Mapping[str, Any], path: Path) -> None:
@@ -175,6 +316,13 @@ def check_deep_episodes(episodes: pd.DataFrame, shape: Mapping[str, Any], path: 
     task_rows = episodes[episodes["policy"] == "task"]
     if (task_rows["frames"] <= 0).any() or (episodes["episode_length"] <= 0).any():
         raise RunLogError(f"{path}: a training episode that ended at frame 0 or has no steps")
+    check_bounds(episodes, shape["bounds"], path, "meta.json suite_resolved_options")
+    _check_evaluations(episodes, shape, path)
+    _check_training_rows(episodes, shape, path)
+
+
+def _check_evaluations(episodes: pd.DataFrame, shape: Mapping[str, Any], path: Path) -> None:
+    """pi_0's rows: exactly the budget's evaluation points and episodes (none without pi_0)."""
     evals = episodes[episodes["policy"] == "distilled"]
     if not shape["has_distilled"]:
         if len(evals):
@@ -196,6 +344,26 @@ def check_deep_episodes(episodes: pd.DataFrame, shape: Mapping[str, Any], path: 
         (at, task), n = wrong.index[0], int(wrong.iloc[0])
         raise RunLogError(f"{path}: {n} evaluation episodes of task {task!r} at frame {at}, "
                           f"expected {shape['eval_episodes']} (budget eval_episodes)")
+
+
+def _check_training_rows(episodes: pd.DataFrame, shape: Mapping[str, Any], path: Path) -> None:
+    """The training rows (policy task) of every (task, env) stream: numbered without gap or repeat,
+    frames never backwards, reaching the run's last frames; and no (task, policy, env, episode) twice."""
+    dup = episodes.duplicated(["task", "policy", "env", "episode"])
+    if dup.any():
+        line = _line(dup)
+        row = episodes.iloc[line - 2]
+        raise RunLogError(f"{path}: line {line}: (task, policy, env, episode) = ({row['task']}, {row['policy']}, "
+                          f"{row['env']}, {row['episode']}) appears twice (lines appended again?)")
+    rows = episodes[episodes["policy"] == "task"]
+    check_streams(rows, ["task", "env"], "frames", path)
+    # One episode in frames per task: the suite's episode limit, or where the suite has none the
+    # longest episode logged (its last episode is shorter than an episode still running).
+    steps = shape["bounds"]["max_steps"] or int(rows["episode_length"].max() if len(rows) else 0)
+    envs = sorted(set(range(shape["envs_per_task"])) | set(rows["env"]))
+    expected = pd.MultiIndex.from_product([shape["tasks"], envs], names=["task", "env"])
+    check_stream_ends(rows, ["task", "env"], "frames", shape["frames_reached"], steps * shape["frames_per_step"],
+                      expected, path, "frame")
 
 
 def read_deep_run(run_dir: Path, wildcards: Mapping[str, Any]) -> tuple[pd.DataFrame, dict]:
@@ -255,6 +423,9 @@ def read_random_policy(suite_dir: Path, wildcards: Mapping[str, Any], tasks: lis
                               f"expected episodes 0..{n_episodes - 1} (budget random_episodes = {n_episodes})")
     if (frame["episode_length"] <= 0).any():
         raise RunLogError(f"{path}: an episode with no steps")
+    check_streams(frame, ["task"], "episode", path)  # in order too: lines appended again repeat numbers
+    check_bounds(frame, episode_bounds(meta.get("suite_resolved_options") or {}), path,
+                 "random_policy.json suite_resolved_options")
     return frame
 
 
@@ -290,7 +461,24 @@ def read_gridworld_run(run_dir: Path, filename: str, wildcards: Mapping[str, Any
                 raise RunLogError(f"{path}: column {key!r} is not {wildcards[key]!r} on every line")
     if filename == "evals.csv":
         _check_gridworld_evals(frame, meta, meta_path, path)
+        check_bounds(frame, gridworld_bounds(_need(meta, meta_path, "config", "gridworld")), path,
+                     "meta.json config.gridworld", return_col="return", length_col=None)
+    if filename == "episodes.csv":
+        _check_gridworld_episodes(frame, meta, meta_path, path)
     return frame
+
+
+def _check_gridworld_episodes(episodes: pd.DataFrame, meta: Mapping[str, Any], meta_path: Path, path: Path) -> None:
+    """One stream of training episodes per task: numbered without gap or repeat, env steps never
+    backwards, reaching the budget's env steps within one episode; returns and lengths in bounds."""
+    budget = _need(meta, meta_path, "config", "budget")
+    gw = _need(meta, meta_path, "config", "gridworld")
+    bounds = gridworld_bounds(gw)
+    check_bounds(episodes, bounds, path, "meta.json config.gridworld", return_col="return", length_col="length")
+    check_streams(episodes, ["task"], "env_steps", path)
+    expected = pd.Index(range(int(gw["n_tasks"])), name="task")
+    check_stream_ends(episodes, ["task"], "env_steps", int(budget["env_steps_per_task"]), bounds["max_steps"],
+                      expected, path, "env step")
 
 
 def _check_gridworld_evals(evals: pd.DataFrame, meta: Mapping[str, Any], meta_path: Path, path: Path) -> None:

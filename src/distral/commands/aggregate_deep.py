@@ -3,8 +3,10 @@
 Reads every run of distral.sweep.deep_runs(params, profile, suite), checks each log
 (distral.analysis.runlogs: a bad one stops everything, naming its path, before any
 file is written), and its random-policy reference (random_policy.csv, from `python -m distral random-policy`),
-and writes results/{profile}/{suite}/{runs,curves,selection,normaliser,random}.csv
-and metrics/{profile}/{suite}.json. Definitions: distral.analysis.deep and docs/analysis.md.
+and writes results/{profile}/{suite}/{runs,curves,selection,normaliser,random}.csv,
+metrics/{profile}/{suite}.json and manifest.json (the checksums of the logs read and of the files
+written), all or none: a failure leaves the previous ones in place. Definitions:
+distral.analysis.deep and docs/analysis.md.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from pathlib import Path
 
 from distral import paths
 from distral.analysis import deep, runlogs
-from distral.analysis.aggregates import AGGREGATES, aggregate_file
+from distral.analysis.aggregates import AGGREGATES, aggregate_file, manifest, manifest_file
 from distral.commands.common import add_common_arguments, check_suite, load
 from distral.config import profile_budget
-from distral.io import write_csv, write_json
+from distral.io import staged, write_csv, write_json
 from distral.sweep import deep_runs, frames_per_task
 
 
@@ -39,13 +41,21 @@ def run(args: argparse.Namespace) -> int:
     tables = deep.aggregate_suite(episodes, infos, args.suite, frames_per_task(budget, args.suite, profile),
                                   list(budget["hps"]))
     tables["random"] = deep.random_table(random, tables["normaliser"])
-    for name in AGGREGATES:
-        write_csv(tables[name], aggregate_file(args.root, profile, args.suite, name))
     metrics = {"suite": args.suite, "profile": profile, "n_bins": deep.N_BINS, "final_fraction": deep.FINAL_FRACTION,
                "algorithms": deep.suite_metrics(tables["runs"], tables["selection"]),
                "random_policy": {"score": deep.finite_or_none(deep.random_score(tables["random"])),
                                  "n_episodes_per_task": int(budget["random_episodes"])}}
-    write_json(metrics, Path(args.root) / paths.METRICS_FILE.format(profile=profile, suite=args.suite))
+    logs = [run.dir(profile, args.root) / name for run in runs for name in ("meta.json", "episodes.csv")]
+    logs += [suite_dir / "random_policy.csv", suite_dir / "random_policy.json"]
+    with staged() as stage:
+        written = {}
+        for name in AGGREGATES:
+            path = aggregate_file(args.root, profile, args.suite, name)
+            write_csv(tables[name], written.setdefault(path, stage(path)))
+        path = Path(args.root) / paths.METRICS_FILE.format(profile=profile, suite=args.suite)
+        write_json(metrics, written.setdefault(path, stage(path)))
+        write_json(manifest(args.root, "aggregate-deep", logs, written),
+                   stage(manifest_file(args.root, profile, args.suite)))
     print(summary(tables, args.suite, profile, len(runs)))
     return 0
 

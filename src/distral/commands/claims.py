@@ -176,7 +176,7 @@ def decide(evaluated: list[dict], suites: dict, registry: dict, defaults: dict) 
     """claims.csv: every claim's raw and family-adjusted p, its raw and final verdicts, and the
     minimum detectable effect of an undecided one at the Bonferroni level alpha / m of its family
     (the level Holm guarantees each claim at least)."""
-    alpha, correction = defaults["alpha"], defaults["correction"]
+    correction = defaults["correction"]
     family = [(e["claim"]["suite"], e["claim"]["statistic"] in SANITY) for e in evaluated]
     raw = np.array([e["estimate"].p for e in evaluated])
     adjusted = np.empty_like(raw)

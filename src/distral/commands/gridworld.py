@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import time
 
+from distral import io
 from distral.commands.common import add_common_arguments, load
 from distral.config import profile_budget
 from distral.sweep import gridworld_run
@@ -29,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
     gw, budget = params["gridworld"], profile_budget(params, "gridworld")
     this = gridworld_run(args.algo, args.seed)
     out = this.dir(profile, args.root)
+    io.check_writable(out)  # before the run: a read-only directory fails at once, not after it
     start = time.perf_counter()
     result = run_gridworld(gw, budget, args.algo, args.seed)
     seconds = time.perf_counter() - start

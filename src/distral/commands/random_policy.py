@@ -32,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
     if args.seed < 0 or args.threads < 1:
         raise ValueError(f"--seed must be >= 0 and --threads >= 1 (got {args.seed}, {args.threads})")
     budget = profile_budget(params, "deep", profile)
+    io.check_writable(output_dir(args.root, profile, args.suite))  # before the episodes, not after
     backend, options = run_suite_options(params, args.suite, budget)
     suite = make_suite(args.suite, backend=backend, **options)
     n, start = int(budget["random_episodes"]), time.time()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from distral import io
 from distral.config import load_params
 from distral.sweep import Run
 
@@ -49,6 +50,17 @@ def resolve_device(name: str) -> str:
     raise ValueError(f"--device {name!r}: expected cpu, cuda, cuda:N or auto")
 
 
+def checkpoint_bytes(trainer) -> int:
+    """Room a checkpoint needs, beside the previous one until the atomic rename: the larger of the
+    last checkpoint's size and 4x the parameters' bytes (parameters, the optimiser's statistics
+    and the log rows with margin), twice."""
+    from distral.deep.trainer import CHECKPOINT_FILE
+
+    params = sum(p.numel() * p.element_size() for p in trainer.net.parameters())
+    last = trainer.run_dir / CHECKPOINT_FILE
+    return 2 * max(last.stat().st_size if last.is_file() else 0, 4 * params)
+
+
 def run(args: argparse.Namespace) -> int:
     import torch
 
@@ -70,8 +82,10 @@ def run(args: argparse.Namespace) -> int:
     if workers is not None and workers < 0:
         raise ValueError(f"--workers must be >= 0, got {workers}")
     run_dir = Run(args.suite, args.algo, args.hp, args.seed).dir(profile, args.root)
+    io.check_writable(run_dir)  # before the suite is built: a read-only directory fails at once
     progress = sys.stderr.isatty() if args.progress == "auto" else args.progress == "on"
     trainer = Trainer(config, run_dir, device=device, workers=workers, learn_threads=args.threads)
+    io.check_writable(run_dir, checkpoint_bytes(trainer))
     result = trainer.run(progress=progress, log=lambda m: print(m, flush=True))
     print(f"{result['status']}: {run_dir}", flush=True)
     return 0
@@ -80,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Standalone entry (`python -m distral.commands.train ...`), same errors as `python -m distral train`."""
     from distral.config import ParamsError
+    from distral.io import WriteError
 
     parser = argparse.ArgumentParser(prog="python -m distral train", description=__doc__)
     add_arguments(parser)
@@ -89,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ParamsError, ValueError, FileNotFoundError) as exc:
         print(f"distral train: error: {exc}", file=sys.stderr)
         return 2
+    except WriteError as exc:
+        print(f"distral train: error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
