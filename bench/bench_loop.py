@@ -27,8 +27,11 @@ The four measurements alternate for `--rounds` rounds; the table shows medians.
     .venv/bin/python bench/bench_loop.py --algos A3C --resolutions 84 --precisions bf16 --rounds 5
     .venv/bin/python bench/bench_loop.py --train-memory        # peak memory of a default-profile-sized run
     .venv/bin/python bench/bench_loop.py --suite toy --tasks 4 --envs 32 --threads 2   # the network-bound case
+    .venv/bin/python bench/bench_loop.py --algos A3C_multitask,KL+ent_2col --shared-steps per_task,once \
+        --resolutions 42 --precisions fp32 --envs 4 --rounds 3 --updates 1   # the shared parameters' n steps
 
-Options: --suite (mazes, or any registered suite, e.g. toy), --tasks (8), --envs (16), --threads (torch threads while acting,
+Options: --shared-steps (optimiser.shared_steps settings side by side, default per_task),
+--suite (mazes, or any registered suite, e.g. toy), --tasks (8), --envs (16), --threads (torch threads while acting,
 default 1: what a run given 2 cores uses), --learn-threads (torch threads while learning,
 default 2x --threads), --workers (env threads, default 4 per thread), --updates (updates per
 round, default 2).
@@ -122,6 +125,7 @@ def one(args) -> dict:
     config = resolve_run(params, suite=args.suite, algo=args.algo, hp="ent1e-3_lr4e-4", seed=0, profile="default")
     config["budget"].update(resolution=args.resolution, envs_per_task=args.envs,
                             checkpoint_interval_updates=10**9, precision=args.precision)
+    config["deep"]["optimiser"]["shared_steps"] = args.shared_steps
     config["suite_options"].update(resolution=[args.resolution, args.resolution])
     if "tasks" in config["suite_options"]:  # the ViZDoom suites list their tasks
         config["suite_options"]["tasks"] = config["suite_options"]["tasks"][:args.tasks]
@@ -198,9 +202,9 @@ def one(args) -> dict:
     with torch_threads(trainer.learn_threads):
         peak = sgemm_rate()
     learn_s = frames_per_update / med["learn"]
-    return {"algo": args.algo, "resolution": args.resolution, "precision": args.precision, "threads": args.threads,
+    return {"algo": args.algo, "shared_steps": args.shared_steps, "resolution": args.resolution, "precision": args.precision, "threads": args.threads,
             "workers": trainer.envs.workers, "rounds": rates, **med, "bound": bound, "ratio": med["new"] / bound,
-            "learn_s": learn_s, "learn_gflop": flops / 1e9, "learn_of_sgemm": flops / learn_s / peak,
+            "learn_s": learn_s, "update_s": frames_per_update / med["new"], "learn_gflop": flops / 1e9, "learn_of_sgemm": flops / learn_s / peak,
             "sgemm_gflops": peak / 1e9}
 
 
@@ -260,6 +264,8 @@ def main() -> None:
     parser.add_argument("--algos", default="A3C,KL+ent_2col")
     parser.add_argument("--resolutions", default="42,84")
     parser.add_argument("--precisions", default="fp32,bf16")
+    parser.add_argument("--shared-steps", default="per_task",
+                        help="optimiser.shared_steps settings to compare, e.g. per_task,once (default per_task)")
     parser.add_argument("--tasks", type=int, default=8)
     parser.add_argument("--envs", type=int, default=16)
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1, what `--threads 2` gives a run)")
@@ -288,29 +294,30 @@ def main() -> None:
     print(f"{args.suite}, {args.tasks} tasks x {args.envs} envs, torch threads {args.threads} "
           f"({args.learn_threads} while learning), "
           f"median of {args.rounds} rounds of {args.updates} updates; env frames/s over all tasks", flush=True)
-    header = ("| algo | res | precision | new loop | learning on acting threads | envs alone "
+    header = ("| algo | shared steps | res | precision | new loop | loop s/update | learning on acting threads | envs alone "
               "| net alone | bound | new/bound | new/min(envs, net) | learn s/update | learn GFLOP | learn/sgemm "
               "| peak GiB |")
     print(header)
     print("|---" * (header.count("|") - 1) + "|")
-    for algo in args.algos.split(","):
-        for precision in args.precisions.split(","):
-            for resolution in map(int, args.resolutions.split(",")):
-                spec = {"suite": args.suite, "algo": algo, "resolution": resolution, "precision": precision,
-                        "tasks": args.tasks, "envs": args.envs, "threads": args.threads, "workers": args.workers,
-                        "learn_threads": args.learn_threads, "rounds": args.rounds, "updates": args.updates}
-                out, peak = run_with_peak([sys.executable, __file__, "--one", json.dumps(spec)], cwd=ROOT)
-                if out.returncode != 0:
-                    print(f"| {algo} | {resolution} | {precision} | failed: {out.stderr.strip()[-300:]} |", flush=True)
-                    continue
-                r = json.loads(out.stdout.strip().splitlines()[-1])
-                print(f"| {algo} | {resolution} | {precision} | {r['new']:,.0f} | {r['new_1t']:,.0f} | "
-                      f"{r['envs']:,.0f} | {r['net']:,.0f} | {r['bound']:,.0f} | "
-                      f"{r['ratio']:.2f} | {r['new'] / min(r['envs'], r['net']):.2f} | {r['learn_s']:.2f} | "
-                      f"{r['learn_gflop']:.1f} | {r['learn_of_sgemm']:.0%} of {r['sgemm_gflops']:.0f} | "
-                      f"{peak / 2**30:.2f} |", flush=True)
-                print(f"<!-- rounds {json.dumps({k: [round(x) for x in v] for k, v in r['rounds'].items()})} "
-                      f"workers {r['workers']} -->", file=sys.stderr, flush=True)
+    configurations = [(a, s, p, r) for a in args.algos.split(",") for s in args.shared_steps.split(",")
+                      for p in args.precisions.split(",") for r in map(int, args.resolutions.split(","))]
+    for algo, shared_steps, precision, resolution in configurations:
+        spec = {"suite": args.suite, "algo": algo, "shared_steps": shared_steps,
+                "resolution": resolution, "precision": precision,
+                "tasks": args.tasks, "envs": args.envs, "threads": args.threads, "workers": args.workers,
+                "learn_threads": args.learn_threads, "rounds": args.rounds, "updates": args.updates}
+        out, peak = run_with_peak([sys.executable, __file__, "--one", json.dumps(spec)], cwd=ROOT)
+        if out.returncode != 0:
+            print(f"| {algo} | {shared_steps} | {resolution} | {precision} | failed: {out.stderr.strip()[-300:]} |", flush=True)
+            continue
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"| {algo} | {shared_steps} | {resolution} | {precision} | {r['new']:,.0f} | {r['update_s']:.2f} | {r['new_1t']:,.0f} | "
+              f"{r['envs']:,.0f} | {r['net']:,.0f} | {r['bound']:,.0f} | "
+              f"{r['ratio']:.2f} | {r['new'] / min(r['envs'], r['net']):.2f} | {r['learn_s']:.2f} | "
+              f"{r['learn_gflop']:.1f} | {r['learn_of_sgemm']:.0%} of {r['sgemm_gflops']:.0f} | "
+              f"{peak / 2**30:.2f} |", flush=True)
+        print(f"<!-- rounds {json.dumps({k: [round(x) for x in v] for k, v in r['rounds'].items()})} "
+              f"workers {r['workers']} -->", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

@@ -6,8 +6,8 @@ Checks are statistical, over seeds, each with a control that fails it:
   +0.95); control: A3C with a learning rate of ~0;
 - pi_0 (the distilled policy, or A3C_multitask's common policy): its evaluation return at
   the end beats the one at frame 0; control: KL_1col with the optimiser this project used
-  at first (RMSProp epsilon 0.1, global clipping), under which pi_0 stayed at its
-  initialisation;
+  at first (RMSProp epsilon 0.1, global clipping, torch's mean-square start, one summed step),
+  under which pi_0 stayed at its initialisation;
 - KL(pi_i || pi_0) falls from its peak for KL_1col, as pi_0 follows the tasks (with the
   entropy term, KL+ent_1col's task policies may stay further from pi_0, as Sec. 4.2 says
   of KL+ent's distilled policies, so it is not asserted there).
@@ -36,13 +36,21 @@ FRAMES = 32000  # env frames per task: 8,000 agent steps per task, 100 updates o
 # the second eighth of the full run (measured, seeds 0-2), and a frozen network's return
 # does not depend on the length. pi_0 moves late (its gains come after update 50).
 FRAMES_TASKS_ONLY = FRAMES // 2
+# KL_1col (and its old-optimiser control) twice as long: whether KL(pi_i||pi_0) has turned down
+# by update 100 depends on the seed (seed 0: with one summed step on the shared parameters it
+# peaked at 0.58 and ended at 0.43; with a step per task, `shared_steps: per_task`, it was still
+# rising, 0.61 at update 90); by update 200 it has fallen to a third or less of its peak on both
+# seeds in both settings (measured 2026-12-05: per_task 0.55 -> 0.18, 0.56 -> 0.04; once
+# 0.56 -> 0.24, 0.54 -> 0.05; docs/notes/2026-12-05-shared-parameters-steps.md).
+FRAMES_KL = 2 * FRAMES
+KL_ALGOS = ["KL_1col"]
 MIN_LAST_QUARTER = 0.5  # task policies: mean over seeds of the last quarter's mean return
 MIN_SEED_LAST_QUARTER = 0.3  # ... and in every seed
 MIN_PI0_GAIN = 0.15  # pi_0: mean of the last two evaluations minus the frame-0 one, mean over seeds
 # (measured: 1col 0.7-0.8, 2col and A3C_multitask 0.2-0.3; the old optimiser's frozen pi_0 -0.07)
 # 16 evaluation episodes per task: with 4, a frozen pi_0's evaluations alone swung by 0.4 (docs/deep.md, Calibration)
 FROZEN, OLD_OPTIMISER = "A3C_lr0", "KL_1col_eps0.1_global_clip"
-CONTROLS = {FROZEN: ("A3C", {"learning_rate": 1e-12}), OLD_OPTIMISER: ("KL_1col", {"epsilon": 0.1, "clip": "global", "mean_square_start": "zero"})}
+CONTROLS = {FROZEN: ("A3C", {"learning_rate": 1e-12}), OLD_OPTIMISER: ("KL_1col", {"epsilon": 0.1, "clip": "global", "mean_square_start": "zero", "shared_steps": "once"})}
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +60,7 @@ def learning_runs(tmp_path_factory):
 
     def job(name, seed):
         algo, change = CONTROLS.get(name, (name, None))
-        frames = FRAMES if algo in WITH_PI0 else FRAMES_TASKS_ONLY
+        frames = FRAMES_KL if algo in KL_ALGOS else FRAMES if algo in WITH_PI0 else FRAMES_TASKS_ONLY
         return algo, seed, frames, change, str(out / name if name in CONTROLS else out)
 
     jobs = [job(name, seed) for name, seed in keys]
@@ -103,7 +111,7 @@ def test_distilled_check_fails_with_the_old_optimiser(learning_runs):
     assert pi0_gains(learning_runs, OLD_OPTIMISER).mean() < MIN_PI0_GAIN
 
 
-@pytest.mark.parametrize("algo", ["KL_1col"])
+@pytest.mark.parametrize("algo", KL_ALGOS)
 def test_kl_to_the_distilled_policy_falls(learning_runs, algo):
     """KL(pi_i||pi_0) rises as the task policies leave the random start, then falls as pi_0 follows."""
     for s in SEEDS:
@@ -114,9 +122,9 @@ def test_kl_to_the_distilled_policy_falls(learning_runs, algo):
 
 
 def kl_fell(kl: np.ndarray) -> bool:
-    """KL ends at least KL_FALL below its peak. Measured with the debiased mean square: KL_1col
-    seed 0 peaks at 0.58 and ends at 0.43 (with torch's zero start it fell below half, faster);
-    a frozen pi_0 (the old optimiser, below) only rises, so its last value is its peak."""
+    """KL ends at least KL_FALL below its peak. Measured (debiased mean square, 200 updates): KL_1col
+    ends at a third or less of its peak on seeds 0-1 (see FRAMES_KL); a frozen pi_0 (the old
+    optimiser, below) only rises, so its last value is its peak."""
     return bool(kl[-1] < (1 - KL_FALL) * kl.max())
 
 

@@ -106,6 +106,15 @@ class DistralNet(nn.Module):
         )
         self.shared = Column(resolution, n_actions) if columns != "task" else None
 
+    def shared_parameters(self) -> list[nn.Parameter]:
+        """The parameters every task's loss reaches: the shared column (2col's h_theta0, 1col's
+        pi_0 network, A3C_multitask's whole network); none for A3C."""
+        return list(self.shared.parameters()) if self.shared is not None else []
+
+    def task_parameters(self, task: int) -> list[nn.Parameter]:
+        """Task `task`'s own column, which no other task's loss reaches; none for A3C_multitask."""
+        return list(self.task_columns[task].parameters()) if len(self.task_columns) else []
+
     def initial_state(self, batch: int, device: torch.device | str = "cpu") -> TaskState:
         task = self.task_columns[0].initial_state(batch, device) if len(self.task_columns) else None
         shared = self.shared.initial_state(batch, device) if self.shared is not None else None

@@ -15,11 +15,18 @@ hundred updates (docs/deep.md, Optimiser):
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 import torch
 
 MEAN_SQUARE_STARTS = ("zero", "one", "debiased")
+# How the parameters every task's loss reaches (the shared column, A3C_multitask's network,
+# 1col's pi_0) are stepped each update (docs/deep.md, Shared parameters):
+#   per_task  one RMSProp step per task's clipped gradient, tasks in index order, as the
+#             paper's parameter server applied the gradients of all n tasks' workers (App. B.2):
+#             shared parameters take n steps per update, each task's own column one;
+#   once      one step on the sum of the tasks' clipped gradients (this code before 2026-12-05).
+SHARED_STEPS = ("per_task", "once")
 
 
 class RMSProp:
@@ -87,9 +94,31 @@ class RMSProp:
             dst.copy_(src)
 
 
+def shared_steps(opt: Mapping[str, Any]) -> str:
+    """`opt["shared_steps"]` (default `per_task`), validated."""
+    mode = opt.get("shared_steps", "per_task")
+    if mode not in SHARED_STEPS:
+        raise ValueError(f"deep.optimiser.shared_steps: {mode!r} is not one of {', '.join(SHARED_STEPS)}")
+    return mode
+
+
+def step_each(optimiser: RMSProp, steps: Sequence[Sequence[tuple[torch.nn.Parameter, torch.Tensor]]]) -> None:
+    """One optimiser step per entry of `steps`, in order: entry k gives some parameters a
+    gradient and steps only those (RMSProp.step leaves a parameter without one alone, its
+    mean square and step count included). A parameter in several entries takes several
+    steps, each with that entry's gradient and the mean square left by the one before."""
+    for entry in steps:
+        optimiser.zero_grad(set_to_none=True)
+        for p, g in entry:
+            p.grad = g
+        optimiser.step()
+    optimiser.zero_grad(set_to_none=True)
+
+
 def make_optimiser(parameters: Iterable[torch.nn.Parameter], lr: float, opt: Mapping[str, Any]) -> RMSProp:
     """RMSProp with `opt`'s decay, epsilon (outside the square root) and momentum, its mean
     square started as `opt["mean_square_start"]` (default `zero`, torch's)."""
+    shared_steps(opt)  # a clear error for a bad value, before any training
     start = opt.get("mean_square_start", "zero")
     if start not in MEAN_SQUARE_STARTS:
         raise ValueError(f"deep.optimiser.mean_square_start: {start!r} is not one of {', '.join(MEAN_SQUARE_STARTS)}")

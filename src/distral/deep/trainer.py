@@ -2,8 +2,10 @@
 
 Synchronous batched actor-critic (a deviation from the paper's 32 asynchronous workers
 per task, see REPRODUCE.md): every update, each task's `envs_per_task` environments
-take `rollout_length` steps with the current policies, then one RMSProp step is taken on
-the sum over tasks of `algorithms.task_loss`. The learning rate anneals linearly from
+take `rollout_length` steps with the current policies, then each task's clipped gradient of
+`algorithms.task_loss` is applied as an RMSProp step of its own to the parameters it reaches:
+the shared ones take n steps per update, each task's column one, as the paper's n x 32
+workers stepped them (`optimiser.shared_steps`, `Trainer.learn`). The learning rate anneals linearly from
 epsilon to epsilon/6 over the run's budget (App. B.2).
 
 Crash safety. Every `checkpoint_interval_updates` updates the whole state is written
@@ -35,7 +37,7 @@ from distral.deep import actors
 from distral.deep.actors import Diverged, Finished, RolloutDiverged, TaskEnvs
 from distral.deep.algorithms import Algorithm, Coefficients, algorithm, policy_diagnostics, task_loss
 from distral.deep.nets import DistralNet
-from distral.deep.optim import make_optimiser
+from distral.deep.optim import make_optimiser, shared_steps, step_each
 from distral.envs.registry import make_suite, run_suite_options
 from distral.sweep import frames_per_task
 
@@ -184,14 +186,21 @@ class Trainer:
             self.recent[task].append(ret)
 
     def learn(self, batches: list[dict]) -> dict[str, float]:
-        """One RMSProp step on all tasks' rollouts; each task's gradient is clipped on its own.
+        """One update on all tasks' rollouts; each task's gradient is clipped on its own.
 
         The paper's workers each clipped their own gradient before applying it; one global
         norm over the sum of all tasks' gradients would let a task with a large gradient
         shrink every other task's update (an interference Distral's comparisons must not
         contain; found with the RMSProp epsilon bug that froze pi_0, docs/deep.md). So each
-        task's loss is differentiated separately, its gradient clipped to `max_grad_norm`
-        (`clip: per_task`), and the clipped gradients summed.
+        task's loss is differentiated separately and its gradient clipped to `max_grad_norm`
+        (`clip: per_task`). Then (`optimiser.shared_steps`, docs/deep.md, Shared parameters):
+        - `per_task`: each task's clipped gradient is one RMSProp step of the parameters it
+          reaches, tasks in index order: the shared parameters take n steps per update and
+          each task's column one, the n : 1 ratio of the paper's 32 x n workers updating the
+          shared parameters and 32 updating each task's own (App. B.2);
+        - `once`: one step on the sum of the clipped gradients (1 : 1).
+        All gradients are taken at the update's starting parameters, before any step, so a
+        non-finite one stops the run before the first step of the update.
         """
         lr = learning_rate(self.lr0, self.config["deep"]["lr_final_divisor"], self.frames(), self.total_frames)
         for group in self.optimiser.param_groups:
@@ -201,34 +210,48 @@ class Trainer:
 
     def _learn(self, batches: list[dict], lr: float) -> dict[str, float]:
         opt = self.config["deep"]["optimiser"]
+        per_task_steps = shared_steps(opt) == "per_task"
         params = list(self.net.parameters())
-        grads = [torch.zeros_like(p) for p in params]
+        index = {id(p): k for k, p in enumerate(params)}
+        grads = [torch.zeros_like(p) for p in params]  # the sum of the clipped gradients
+        steps = []  # per_task: for each task, (parameter, its clipped gradient) of the parameters it reaches
         losses_per_task = []
         logged: dict[str, float] = {}
         for i, b in enumerate(batches):
             loss, parts, head = self._task_loss(i, b)
             if not torch.isfinite(loss):
                 raise Diverged("non-finite loss")
-            task_grads = torch.autograd.grad(loss, params, allow_unused=True)
+            # which parameters a task's loss reaches is the net's structure (its column and the
+            # shared one), not which gradients happen to be non-zero
+            own = self.net.task_parameters(i) + self.net.shared_parameters() if per_task_steps else params
+            task_grads = torch.autograd.grad(loss, own, allow_unused=True)
             norm = _global_norm(task_grads)
             if not torch.isfinite(norm):
                 raise Diverged("non-finite gradient")
             # 1e-6 as in torch.nn.utils.clip_grad_norm_
             scale = min(1.0, opt["max_grad_norm"] / (float(norm) + 1e-6)) if opt["clip"] == "per_task" else 1.0
-            for acc, g in zip(grads, task_grads):
+            for p, g in zip(own, task_grads):
                 if g is not None:
-                    acc.add_(g, alpha=scale)
+                    grads[index[id(p)]].add_(g, alpha=scale)
+            if per_task_steps:  # a parameter the loss does not reach still steps, with gradient 0 (as `once`)
+                steps.append([(p, g * scale if g is not None else torch.zeros_like(p)) for p, g in zip(own, task_grads)])
             losses_per_task.append(float(loss.detach()))
             for k, v in parts.items():
                 logged[k] = logged.get(k, 0.0) + float(v.detach())
             self._log_diagnostics(i, head, float(norm))
-        for p, g in zip(params, grads):
-            p.grad = g
         norm = float(_global_norm(grads))
-        if opt["clip"] == "global":
-            torch.nn.utils.clip_grad_norm_(params, opt["max_grad_norm"])
-        self.optimiser.step()
-        self.optimiser.zero_grad(set_to_none=True)
+        if per_task_steps:
+            if opt["clip"] == "global":  # one factor from the norm of the summed gradient, on every task's step
+                factor = min(1.0, opt["max_grad_norm"] / (norm + 1e-6))
+                steps = [[(p, g * factor) for p, g in entry] for entry in steps]
+            step_each(self.optimiser, steps)
+        else:
+            for p, g in zip(params, grads):
+                p.grad = g
+            if opt["clip"] == "global":
+                torch.nn.utils.clip_grad_norm_(params, opt["max_grad_norm"])
+            self.optimiser.step()
+            self.optimiser.zero_grad(set_to_none=True)
         self.states = [type(s)(*(tuple(x.detach().float() for x in part) if part is not None else None for part in s))
                        for s in self.states]
         logged.update(loss=sum(losses_per_task), grad_norm=norm, lr=lr)
