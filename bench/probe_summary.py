@@ -80,7 +80,8 @@ def kl_quarters(diagnostics: pd.DataFrame) -> tuple[float, float] | None:
 def summarise(run_dir: Path) -> dict:
     episodes = pd.read_csv(run_dir / EPISODES)
     diag_path = run_dir / DIAGNOSTICS
-    diagnostics = pd.read_csv(diag_path) if diag_path.exists() else pd.DataFrame(columns=["frames", "task", "metric", "value"])
+    diagnostics = (pd.read_csv(diag_path) if diag_path.exists()
+                   else pd.DataFrame(columns=["frames", "task", "metric", "value"]))
     q1, q4, n = task_quarters(episodes)
     return {"episodes": n, "task_q1": q1, "task_q4": q4, "pi0": distilled_first_last(episodes),
             "kl": kl_quarters(diagnostics), "metrics": sorted(set(diagnostics.metric))}

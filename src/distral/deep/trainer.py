@@ -234,7 +234,8 @@ class Trainer:
                 if g is not None:
                     grads[index[id(p)]].add_(g, alpha=scale)
             if per_task_steps:  # a parameter the loss does not reach still steps, with gradient 0 (as `once`)
-                steps.append([(p, g * scale if g is not None else torch.zeros_like(p)) for p, g in zip(own, task_grads)])
+                steps.append([(p, g * scale if g is not None else torch.zeros_like(p))
+                              for p, g in zip(own, task_grads)])
             losses_per_task.append(float(loss.detach()))
             for k, v in parts.items():
                 logged[k] = logged.get(k, 0.0) + float(v.detach())
