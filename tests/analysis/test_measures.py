@@ -77,12 +77,21 @@ def test_degradation_claim_planted_and_reversed():
 # ---- final_spread: Brown-Forsythe's absolute deviations from the median
 
 
+def per_run(values, hps=None) -> pd.Series:
+    """Per-run values indexed by (hp, seed), as run_means gives them (one hp unless `hps`)."""
+    hps = hps or ["h0"] * len(values)
+    index = pd.MultiIndex.from_arrays([hps, range(len(values))], names=["hp", "seed"])
+    return pd.Series(values, index=index, dtype=float)
+
+
 def test_final_spread_by_hand_and_is_scipys_brown_forsythe():
-    values = pd.Series([1.0, 2.0, 4.0, 10.0])
-    assert M.final_spread(values).tolist() == [2.0, 1.0, 1.0, 7.0]  # median 3
+    assert M.final_spread(per_run([1.0, 2.0, 4.0, 10.0])).tolist() == [2.0, 1.0, 1.0, 7.0]  # median 3
+    # per hp setting: h1's level (medians 3 and 101) is not spread
+    two = per_run([1.0, 2.0, 4.0, 10.0, 100.0, 101.0, 103.0], ["h0"] * 4 + ["h1"] * 3)
+    assert M.final_spread(two).tolist() == [2.0, 1.0, 1.0, 7.0, 1.0, 0.0, 2.0]
     rng = np.random.default_rng(1)
     a, b = rng.normal(0, 1, 6), rng.normal(0, 3, 7)
-    dev_a, dev_b = M.final_spread(pd.Series(a)), M.final_spread(pd.Series(b))
+    dev_a, dev_b = M.final_spread(per_run(a)), M.final_spread(per_run(b))
     # Levene's test centred on the median (Brown-Forsythe) is the one-way ANOVA of these deviations
     assert stats.levene(a, b, center="median").statistic == pytest.approx(stats.f_oneway(dev_a, dev_b).statistic)
 

@@ -82,8 +82,10 @@ def degradation(curves: pd.DataFrame, runs: pd.DataFrame, window: int = PEAK_WIN
 
 
 def final_spread(per_run: pd.Series) -> pd.Series:
-    """Per run: |value - the median over the runs| (Brown-Forsythe's absolute deviations)."""
-    return (per_run - per_run.median()).abs().rename("final_spread")
+    """Per run (index (hp, seed)): |value - the median over the runs of its hp setting|
+    (Brown-Forsythe's absolute deviations; per setting, so that the hp settings' different levels
+    do not count as run-to-run spread when a claim reads every setting's runs)."""
+    return (per_run - per_run.groupby(level="hp").transform("median")).abs().rename("final_spread")
 
 
 # ---- the early window
