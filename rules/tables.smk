@@ -32,7 +32,7 @@ rule claims:
         gridworld_map=lambda w: gridworld_runs(
             w.profile, "map.csv", algos=["distral"]
         )[0],
-        fig3_auc="paper_tables/{profile}/fig3_auc.csv",
+        gridworld_manifest="results/{profile}/gridworld/manifest.json",
         registry="src/distral/analysis/claims.yaml",
         registry_schema="src/distral/analysis/claims.schema.yaml",
         code=lambda w: command_code("claims"),
