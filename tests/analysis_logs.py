@@ -96,7 +96,7 @@ def synthetic_sweep(root, params_path, suites) -> None:
             continue
         tasks = [t["name"] for t in params["suites"][run.suite]["tasks"]]
         a, h = list(ALGOS).index(run.algo), params["profiles"]["smoke"]["deep"]["hps"].index(run.hp)
-        rows = [(f, t, "task", 0, f // 10, round((1 + a) * f / 200 + h + 0.5 * run.seed + j, 3), 5)
+        rows = [(f, t, "task", 0, f // 10 - 1, round((1 + a) * f / 200 + h + 0.5 * run.seed + j, 3), 5)
                 for f in range(10, 201, 10) for j, t in enumerate(tasks)]
         if ALGOS[run.algo]["objective"] == "distral" or ALGOS[run.algo]["columns"] == "shared":
             rows += eval_rows(tasks, [0, 100, 200], lambda t, f, k: round(a * f / 100 + k + run.seed, 3))

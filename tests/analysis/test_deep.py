@@ -111,7 +111,7 @@ def test_selection_takes_the_hp_with_the_best_mean_auc_over_tasks_and_runs(tmp_p
     runs = []
     for (algo, hp), pair in values.items():
         for seed, v in enumerate(pair):
-            rows = [(f, t, "task", 0, f // 10, float(v), 9) for f in range(10, 201, 10) for t in TASKS]
+            rows = [(f, t, "task", 0, f // 10 - 1, float(v), 9) for f in range(10, 201, 10) for t in TASKS]
             if algo == "KL_1col":
                 rows += evals(lambda *a: 0.0)
             logs.write_run(tmp_path, "mazes", algo, hp, seed, TASKS, rows)
@@ -144,7 +144,7 @@ def test_sorted_final_scores_and_untrained_network_line(tmp_path):
 def test_band_is_the_task_average_of_the_std_over_runs(tmp_path):
     # Two runs: t0 returns 1 and 3 (std 1.414), t1 returns 2 and 2 (std 0) -> band 0.707; mean 2.
     for seed, (r0, r1) in enumerate([(1.0, 2.0), (3.0, 2.0)]):
-        rows = [(f, t, "task", 0, f // 10, r, 9) for f in range(10, 201, 10) for t, r in zip(TASKS, (r0, r1))]
+        rows = [(f, t, "task", 0, f // 10 - 1, r, 9) for f in range(10, 201, 10) for t, r in zip(TASKS, (r0, r1))]
         logs.write_run(tmp_path, "mazes", "A3C", HP_A, seed, TASKS, rows)
     out = aggregate(tmp_path, [Run("mazes", "A3C", HP_A, s) for s in (0, 1)], hps=[HP_A])
     bands = figs4_7.band_curves(out["curves"], out["selection"], "task")
@@ -156,7 +156,7 @@ def test_diverged_run_stays_in_with_its_last_good_score(tmp_path):
     # Diverged after 12 updates (120 frames): training episodes up to 120, evaluations at 0 and
     # 100 only. Task t0: return 2 until frame 60, 5 from 70 to 120 -> carried to the end:
     # final 5, AUC = (6 * 2 + 14 * 5) / 20 = 4.1. Distilled final = the evaluation at 100.
-    rows = [(f, t, "task", 0, f // 10, 2.0 if f <= 60 else 5.0, 9) for f in range(10, 121, 10) for t in TASKS]
+    rows = [(f, t, "task", 0, f // 10 - 1, 2.0 if f <= 60 else 5.0, 9) for f in range(10, 121, 10) for t in TASKS]
     rows += logs.eval_rows(TASKS, [0, 100], lambda task, frames, k: frames / 100)
     logs.write_run(tmp_path, "mazes", "KL_2col", HP_A, 0, TASKS, rows, status="diverged", updates=12)
     out = aggregate(tmp_path, [Run("mazes", "KL_2col", HP_A, 0)], hps=[HP_A])

@@ -25,7 +25,7 @@ def sweep(tmp_path_factory):
     logs.synthetic_sweep(root, params, SUITES)
     # KL_2col seed 1 on mazes diverged after 12 updates: rows up to frame 120, evaluations at 0, 100.
     tasks = [t["name"] for t in __import__("yaml").safe_load(params.read_text())["suites"]["mazes"]["tasks"]]
-    rows = [(f, t, "task", 0, f // 10, 1.0, 5) for f in range(10, 121, 10) for t in tasks]
+    rows = [(f, t, "task", 0, f // 10 - 1, 1.0, 5) for f in range(10, 121, 10) for t in tasks]
     rows += logs.eval_rows(tasks, [0, 100], lambda *a: 0.5)
     logs.write_run(root, "mazes", "KL_2col", HP, 1, tasks, rows, status="diverged", updates=12)
     return root, params

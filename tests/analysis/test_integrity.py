@@ -70,6 +70,14 @@ def test_last_lines_appended_again_are_named(tmp_path):
     assert message.startswith(f"{path}: line 82: (task, policy, env, episode) = (t0, task, 0, 25) appears twice")
 
 
+def test_a_log_cut_at_its_head_is_named(tmp_path):
+    """The first data lines gone, the header kept: the streams no longer start at episode 0."""
+    path = a3c_run(tmp_path) / "episodes.csv"
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:1] + lines[3:]))
+    assert error_of(tmp_path).startswith(f"{path}: line 2: episode 1 of stream task=t0, env=0, expected 0")
+
+
 @pytest.mark.parametrize("row, change, fragment", [
     (3, {"episode": 99}, "line 4: episode 99 of stream task=t0, env=0, expected 1"),  # a gap
     (4, {"frames": 1}, "line 5: frames go backwards within the stream of task=t1, env=0"),

@@ -20,7 +20,7 @@ RUN = Run("mazes", "KL_1col", HP, 0)
 
 
 def good_rows():
-    return [(f, t, "task", 0, f // 10, 1.5, 9) for f in range(10, 201, 10) for t in TASKS] + \
+    return [(f, t, "task", 0, f // 10 - 1, 1.5, 9) for f in range(10, 201, 10) for t in TASKS] + \
         logs.eval_rows(TASKS, [0, 100, 200], lambda *a: 2.0)
 
 

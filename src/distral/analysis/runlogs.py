@@ -229,11 +229,12 @@ def _line(bad: pd.Series) -> int:
 
 
 def check_streams(frame: pd.DataFrame, keys: list[str], clock: str, path: Path) -> None:
-    """Each stream (rows sharing `keys`, in file order) numbers its episodes consecutively (the
-    writers count from 0) without gap or repeat, and its `clock` (frames, env steps) never goes
-    backwards: a log cut in the middle, or with lines appended again by a bad resume, breaks one."""
+    """Each stream (rows sharing `keys`, in file order) numbers its episodes 0, 1, 2, ... (as the
+    writers count) without gap or repeat, and its `clock` (frames, env steps) never goes
+    backwards: a log cut at its head or in the middle, or with lines appended again by a bad
+    resume, breaks one."""
     grouped = frame.groupby(keys, sort=False)
-    expected = grouped["episode"].transform("first") + grouped.cumcount()
+    expected = grouped.cumcount()
     wrong = frame["episode"] != expected
     if wrong.any():
         line = _line(wrong)
