@@ -10,7 +10,7 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.io import report as in_report  # `report(` opening a line is a keyword
 
-from distral.analysis.aggregates import AGGREGATES
+from distral.analysis.aggregates import AGGREGATES, restored_logs
 from distral.analysis.style import SUITE_FIGURES
 from distral.cli import COMMANDS
 from distral.sweep import GRIDWORLD, deep_runs, deep_suites
@@ -23,6 +23,11 @@ FIG3_PANELS = ["fig3_left", "fig3_centre", "fig3_right"]
 FIGURE_EXTS = ["png", "pdf", "csv"]
 TABLE_EXTS = ["md", "csv", "tex"]
 SUITES = deep_suites(PARAMS)
+# A log changed after it was aggregated but dated before the aggregates (restored with `cp -a`)
+# is invisible to Snakemake's timestamps: stop before scheduling anything, naming it.
+RESTORED = restored_logs(".", PROFILE, [*SUITES, GRIDWORLD])
+if RESTORED:
+    sys.exit("distral: " + "\n".join(RESTORED))
 # Figures 5-7: one figure per 3D suite, per task (App. C; the paper's numbers, style.SUITE_FIGURES).
 SUITE_FIGURE = {suite: f"fig{number}" for suite, (number, _) in SUITE_FIGURES.items()}
 FIGURE_SUITE = {figure: suite for suite, figure in SUITE_FIGURE.items()}

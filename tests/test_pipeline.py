@@ -145,6 +145,21 @@ def test_second_run_has_nothing_to_do(clone):
     assert "Nothing to be done" in out.stdout + out.stderr
 
 
+def test_a_log_restored_with_an_old_timestamp_stops_snakemake_naming_it(clone, tmp_path):
+    """A log changed after it was aggregated but dated before the aggregates (cp -a of an older
+    copy): Snakemake's timestamps would keep the aggregates; the Snakefile stops, naming the log."""
+    copy = tmp_path / "clone"
+    shutil.copytree(clone, copy, symlinks=True)
+    log = copy / "results" / "smoke" / "mazes" / "A3C" / load_params(copy / "params.yaml")["profiles"]["smoke"][
+        "deep"]["hps"][0] / "0" / "episodes.csv"
+    before = log.stat()
+    log.write_text(log.read_text() + log.read_text().splitlines(keepends=True)[-1])
+    os.utime(log, ns=(before.st_atime_ns, before.st_mtime_ns - 10**12))
+    out = run(snakemake("-n", "figures", *SMOKE), copy, ok=False)
+    assert out.returncode != 0
+    assert f"distral: {Path('results/smoke/mazes/A3C')}" in output(out) and "`touch results/smoke/mazes/A3C" in output(out)
+
+
 def test_report_holds_every_figure_and_table_with_a_caption(clone):
     run(snakemake("figures", "--report", "report.html", *SMOKE), clone)
     html = (clone / "report.html").read_text()

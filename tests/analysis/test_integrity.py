@@ -246,6 +246,12 @@ def test_a_log_restored_with_an_old_timestamp_is_named(sweep):
     with pytest.raises(aggregates.StaleAggregate,
                        match=f"^{log}: changed since the aggregates were computed from it .*--forcerun aggregate_deep"):
         aggregates.read_suite(root, "smoke", "mazes", ["selection"])
+    # the Snakefile stops on it before scheduling anything (rules/common.smk), naming the log
+    assert aggregates.restored_logs(root, "smoke", ["mazes", "navigation", "gridworld"]) == [
+        f"{log}: changed since the aggregates of {root / 'results/smoke/mazes'} were computed from it, but dated "
+        f"before them, so Snakemake would keep them; `touch {log}` to recompute them"]
+    os.utime(log)  # dated now: Snakemake reruns the aggregation itself, nothing to report
+    assert aggregates.restored_logs(root, "smoke", ["mazes"]) == []
 
 
 def test_a_failed_aggregation_keeps_the_previous_outputs(sweep, monkeypatch, capsys):

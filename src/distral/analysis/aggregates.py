@@ -89,6 +89,30 @@ def verify_manifest(root: Path | str, path: Path, hint: str) -> None:
                 raise StaleAggregate(f"{file}: {what} (sha256 differs from {path}); {hint}")
 
 
+def restored_logs(root: Path | str, profile: str, suites: Iterable[str]) -> list[str]:
+    """One message per log whose content changed since an aggregate of `suites` was computed from it
+    while its timestamp is not newer than that aggregation's manifest (e.g. an older copy put back
+    with `cp -a`): Snakemake, which compares timestamps, would keep the aggregate and everything
+    drawn from it. The Snakefile stops on these before scheduling anything. A log newer than its
+    manifest is left to Snakemake, which reruns the aggregation."""
+    found = []
+    for suite in suites:
+        path = manifest_file(root, profile, suite)
+        if not path.is_file():
+            continue
+        try:
+            inputs = dict(json.loads(path.read_text())["inputs"])
+        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError):
+            continue  # a corrupt manifest stops its readers (verify_manifest)
+        dated = path.stat().st_mtime
+        for rel, digest in inputs.items():
+            log = Path(root) / rel
+            if log.is_file() and log.stat().st_mtime <= dated and io.sha256(log) != digest:
+                found.append(f"{log}: changed since the aggregates of {path.parent} were computed from it, but "
+                             f"dated before them, so Snakemake would keep them; `touch {log}` to recompute them")
+    return found
+
+
 def aggregate_file(root: Path | str, profile: str, suite: str, name: str) -> Path:
     return Path(root) / paths.SUITE_DIR.format(profile=profile, suite=suite) / f"{name}.csv"
 
