@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from scipy import stats
 
@@ -74,7 +73,8 @@ def describe(design: tuple) -> str:
     if not design:
         return ""
     if design[0] == "choices":
-        return f"{describe(design[2])}, chosen among {design[1]} (union bound)"
+        chosen = f", chosen among {design[1]} (union bound)" if design[1] > 1 else ""
+        return describe(design[2]) + chosen
     names = {"t1": "one-sample t", "t2": "Welch t", "exact": "Fisher exact"}
     tests = leaves(design)
     kinds = sorted({names[t[0]] for t in tests})
@@ -86,13 +86,15 @@ def spread(design: tuple) -> str:
     """The pilot's spreads behind the design: run standard deviations (their range over the groups
     when there are several) or, for the exact test, the baseline's good-run fraction."""
     tests = leaves(design)
-    sds = sorted({round(s, 12) for t in tests if t[0] != "exact" for s in ((t[2],) if t[0] == "t1" else (t[2], t[4]))})
+    sds = sorted({round(s, 12) for t in tests if t[0] != "exact"
+                  for s in ((t[2],) if t[0] == "t1" else (t[2], t[4]))})
     fractions = sorted({round(t[3], 12) for t in tests if t[0] == "exact"})
     parts = []
     if sds:
         parts.append(f"sd {sds[0]:.3g}" + (f"-{sds[-1]:.3g}" if len(sds) > 1 else ""))
     if fractions:
-        parts.append(f"baseline good fraction {fractions[0]:.3g}" + (f"-{fractions[-1]:.3g}" if len(fractions) > 1 else ""))
+        parts.append(f"baseline good fraction {fractions[0]:.3g}"
+                     + (f"-{fractions[-1]:.3g}" if len(fractions) > 1 else ""))
     return "; ".join(parts)
 
 

@@ -80,7 +80,8 @@ def present_suites(root: Path, profile: str, deep: list[dict]) -> list[str]:
     return present
 
 
-def profile_table(params: dict, root: Path, registry: dict, counts: list[int]) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+def profile_table(params: dict, root: Path, registry: dict,
+                  counts: list[int]) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """One pilot profile's rows (every 3D claim, sanity checks first in each suite), its suites' costs
     and the verdict settings (alpha, power) the MDEs use."""
     profile = params["profile"]
@@ -126,7 +127,8 @@ def claim_row(e: dict, decided, suites: dict, defaults: dict, counts: list[int],
 def missing_row(claim: dict, profile: str) -> dict:
     return {"profile": profile, "suite": claim["suite"], "claim": claim["id"],
             "kind": "sanity check" if claim["statistic"] in CC.SANITY else "claim", "statistic": claim["statistic"],
-            "pilot_runs": 0, "mde_pilot": math.nan, "reason": f"suite {claim['suite']} not run at profile {profile} (no aggregates)"}
+            "pilot_runs": 0, "mde_pilot": math.nan,
+            "reason": f"suite {claim['suite']} not run at profile {profile} (no aggregates)"}
 
 
 # ---- the reader's view
@@ -152,11 +154,12 @@ def power_markdown(table: pd.DataFrame, costs: pd.DataFrame, counts: list[int], 
     lines = [f"# Power of the 3D claims' verdict tests, from the pilot runs of {profiles}", "",
              "Each row: the test `python -m distral claims` applies to the claim (built from the pilot's runs), "
              f"with the pilot's run-to-run spread kept and n runs per algorithm in place of the pilot's. MDE = "
-             f"the smallest true effect that test detects with {settings['power']:.0%} probability at the claim's "
-             f"family level (one-sided alpha/m/2, alpha {settings['alpha']:g}, m the claims of its suite or its "
-             "sanity checks: the level claims.md's MDE uses), in the claim's units; in brackets, as a fraction of "
+             f"the smallest true effect that test detects with {100 * settings['power']:g} % probability at the "
+             f"claim's family level (one-sided alpha/m/2, alpha {settings['alpha']:g}, m the claims of its suite or "
+             "its sanity checks: the level claims.md's MDE uses), in the claim's units; in brackets, as a fraction of "
              "the random policy's gap to the best algorithm's final score (score-unit claims only). \"none\": no "
-             "effect of any size is detectable (an exact test on too few runs). Every spread is the pilot's "
+             "effect of any size is detectable (an exact test on too few runs); \"–\": no MDE defined (an exact test "
+             "whose baseline has every run good: no room above it). Every spread is the pilot's "
              f"estimate, and every MDE scales with it: the true sd lies, at 95 %, {uncertainty} of the estimate "
              "(chi-square). Sanity checks in **bold**.", "",
              "| profile | claim | units | test | pilot runs | pilot spread | MDE at pilot | "
