@@ -7,7 +7,8 @@ or "contradicted" is a false verdict; nominal alpha / 2 per side) and a planted 
 there is one: Welch's power, the noncentral t, the exact binomial sum). Also: hp selection on the
 tested runs (9 settings x 4 seeds, two equal algorithms, one twice as noisy): naive, cross-fitted
 (rejected: invalid) and the union bound the claims use; and Holm's family-wise error over 10 null
-claims. tests/analysis/test_verdict_error_rates.py asserts on these numbers; `python bench/verdict_error_rates.py [datasets]` prints them all.
+claims. tests/analysis/test_verdict_error_rates.py asserts on these numbers; `python
+bench/verdict_error_rates.py [datasets]` prints them all.
 """
 
 from __future__ import annotations

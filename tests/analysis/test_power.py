@@ -127,6 +127,19 @@ def test_rescaled_mde_has_the_stated_power_and_no_effect_the_stated_level(pilot,
     assert simulated_power(design, 0.0, rng) <= null_bound
 
 
+def test_every_pair_mde_is_the_weakest_pair_s_with_the_others_clear():
+    """"Every pair holds" (intersection-union: the largest pair p): at the design's MDE for the noisier
+    pair, with the other pair's effect far above its own MDE, the claim has 80 % power."""
+    rng = np.random.default_rng(5)
+    design = ("all", ("t2", 8, 1.0, 8, 1.0), ("t2", 8, 2.0, 8, 2.0))
+    mde = V.mde(design, LEVEL)
+    assert mde == V.mde(design[2], LEVEL)
+    clear = V.welch(rng.normal(10.0, 1.0, (SIMS, 8)), rng.normal(0.0, 1.0, (SIMS, 8)))[1]
+    weak = V.welch(rng.normal(mde, 2.0, (SIMS, 8)), rng.normal(0.0, 2.0, (SIMS, 8)))[1]
+    p_support, _ = V.intersection_union([clear, weak], np.zeros(SIMS))
+    assert abs(np.mean(p_support < LEVEL) - 0.8) <= BOUND
+
+
 # ---- the cost
 
 
