@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "figure3": ("distral.commands.figure3", "draw Figure 3 from the aggregated grid-world logs"),
     "suite-gallery": ("distral.commands.suite_gallery", "pictures of the 3D task suites: frames, maps, agent GIF"),
     "claims": ("distral.commands.claims", "reproduced vs reported: a verdict with intervals for each claim of Sec. 4"),
+    "power": ("distral.commands.power", "the power table: the minimum detectable effect of each 3D claim at n runs "
+              "per algorithm, from a pilot profile's runs, and what the runs cost"),
     "train": ("distral.commands.train", "train one deep run (Sec. 4.2): all tasks of a suite, one algorithm of Table 1"),
     "random-policy": ("distral.commands.random_policy",
                       "play a uniform random policy on every task of a 3D suite: the score learning must beat"),

@@ -47,8 +47,7 @@ def run(args: argparse.Namespace) -> int:
     registry = C.load_registry(args.registry)
     check_algorithms(registry, params)
     root = Path(args.root)
-    # the bootstrap settings (aggregate scores), min_runs, and the tests' alpha, correction and power
-    defaults = {**inference.settings(params), **registry["defaults"], **V.settings(params)}
+    defaults = verdict_settings(params, registry)
     wanted = {c["suite"] for c in registry["claims"]} - {"gridworld"}
     order = sweep.deep_suites(params) + sorted(wanted - set(sweep.deep_suites(params)))
     budget = profile_budget(params, "deep", profile)
@@ -82,6 +81,27 @@ def run(args: argparse.Namespace) -> int:
 
 
 SANITY = C.SANITY_STATISTICS  # the statistics of the sanity checks: not claims of the paper
+
+
+def verdict_settings(params: dict, registry: dict) -> dict:
+    """The bootstrap settings (aggregate scores), the registry's min_runs, and the tests' alpha,
+    correction and power (also read by the power table, commands/power.py)."""
+    return {**inference.settings(params), **registry["defaults"], **V.settings(params)}
+
+
+def mde_level(alpha: float, family_size: int) -> float:
+    """The one-sided Bonferroni level alpha / m / 2 of a family of m claims: the level Holm
+    guarantees each claim at least, at which its minimum detectable effect is computed."""
+    return alpha / family_size / 2
+
+
+def effect_scale(claim: dict, suites: dict) -> float:
+    """The random policy's gap to the best algorithm's final score (claims.random_to_best_gap), the
+    scale of a claim's minimum detectable effect where its effect is in score units (difference and
+    the sanity checks); NaN otherwise (a good-run fraction, the grid world)."""
+    if claim["suite"] not in suites or claim["statistic"] not in ("difference", *SANITY):
+        return math.nan
+    return C.random_to_best_gap(suites[claim["suite"]], ALL_DEEP(suites[claim["suite"]]))
 
 
 def sanity_checks_first(table: pd.DataFrame) -> pd.DataFrame:
@@ -200,10 +220,9 @@ def claim_row(e: dict, p_adjusted: float, adjusted_at, m: int, suites: dict, def
     raw_verdict = C.verdict(est, min_runs, None, alpha)[0]
     threshold = claim.get("threshold")
     kind = "sanity check" if claim["statistic"] in SANITY else "claim"
-    level = alpha / m / 2  # one-sided Bonferroni level of the family
+    level = mde_level(alpha, m)
     mde = V.mde(est.design, level, defaults["power"]) if verdict == "inconclusive" else math.nan
-    gap = C.random_to_best_gap(suites[claim["suite"]], ALL_DEEP(suites[claim["suite"]])) \
-        if claim["suite"] in suites and claim["statistic"] in ("difference", *SANITY) else math.nan
+    gap = effect_scale(claim, suites)
     row = {"claim": claim["id"], "kind": kind, "verdict": verdict, "reason": reason, "verdict_raw": raw_verdict,
            "section": claim["section"], "panel": claim["panel"], "suite": claim["suite"],
            "policy": claim.get("policy", "task"), "statistic": claim["statistic"], "measure": claim["measure"],
