@@ -13,7 +13,7 @@ bench/verdict_error_rates.py [datasets]` prints them all.
 
 from __future__ import annotations
 
-import sys
+import argparse
 
 import numpy as np
 
@@ -225,4 +225,6 @@ def main(datasets: int = 4000) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 4000)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("datasets", nargs="?", type=int, default=4000, help="simulated data sets per cell")
+    main(parser.parse_args().datasets)
