@@ -101,3 +101,26 @@ def synthetic_sweep(root, params_path, suites) -> None:
         if ALGOS[run.algo]["objective"] == "distral" or ALGOS[run.algo]["columns"] == "shared":
             rows += eval_rows(tasks, [0, 100, 200], lambda t, f, k: round(a * f / 100 + k + run.seed, 3))
         write_run(root, run.suite, run.algo, run.hp, run.seed, tasks, rows)
+
+
+def train_small_gridworld(root: Path) -> Path:
+    """Two seeds of each grid-world algorithm, 1,000 steps per task, trained with the real
+    command into `root` (with its params.yaml): logs for the grid world's checks."""
+    from distral.cli import main
+
+    params = yaml.safe_load((Path(__file__).resolve().parents[1] / "params.yaml").read_text())
+    params["profiles"]["smoke"]["gridworld"].update(seeds=2, env_steps_per_task=1000, eval_interval=250)
+    (root / "params.yaml").write_text(yaml.safe_dump(params))
+    for algo in ("distral", "soft_q"):
+        for seed in (0, 1):
+            assert main(["gridworld", "--algo", algo, "--seed", str(seed), "--profile", "smoke",
+                         "--params", str(root / "params.yaml"), "--root", str(root)]) == 0
+    return root
+
+
+def aggregate_gridworld(root: Path) -> int:
+    """`python -m distral aggregate-gridworld` on `root`'s smoke logs; its exit code."""
+    from distral.cli import main
+
+    return main(["aggregate-gridworld", "--profile", "smoke", "--params", str(root / "params.yaml"),
+                 "--root", str(root)])

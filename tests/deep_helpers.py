@@ -54,3 +54,17 @@ def quarters(csv_text: str, policy: str = "task") -> list[float]:
     frame = frame[frame.policy == policy].sort_values("frames", kind="stable")
     n = len(frame) // 4
     return [float(frame.episode_return.iloc[k * n:(k + 1) * n].mean()) for k in range(4)]
+
+
+def short_params_file(tmp_path: Path) -> Path:
+    """params.yaml with a smoke deep budget of 4,800 frames per task (4 envs, 20x20, checkpoints
+    every 2 updates): a real `train` run of a few seconds, for the command and resume tests."""
+    import yaml
+
+    params = yaml.safe_load(PARAMS.read_text())
+    params["profiles"]["smoke"]["deep"].update(
+        frames_per_task=4800, envs_per_task=4, resolution=20, eval_interval_frames=1920,
+        eval_episodes=2, checkpoint_interval_updates=2)
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+    return path

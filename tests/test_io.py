@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
+from deep_helpers import short_params_file
 from distral import cli, io, paths
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,14 +87,6 @@ def test_read_only_directory(tmp_path):
 
 
 # ---------------------------------------------------------------- the commands
-def _params_file(tmp_path: Path) -> Path:
-    params = yaml.safe_load(PARAMS.read_text())
-    params["profiles"]["smoke"]["deep"].update(
-        frames_per_task=4800, envs_per_task=4, resolution=20, eval_interval_frames=1920,
-        eval_episodes=2, checkpoint_interval_updates=2)
-    path = tmp_path / "params.yaml"
-    path.write_text(yaml.safe_dump(params, sort_keys=False))
-    return path
 
 
 def _train(params: Path, root: Path) -> int:
@@ -107,7 +99,7 @@ def test_train_full_disk_at_a_checkpoint_is_one_line_and_resume_is_identical(tmp
 
     from distral.deep.trainer import CHECKPOINT_FILE
 
-    params = _params_file(tmp_path)
+    params = short_params_file(tmp_path)
     assert _train(params, tmp_path / "straight") == 0
     rel = Path(paths.run_dir("smoke", "toy", "KL_1col", HP, 1))
     save, calls = torch.save, []
@@ -139,7 +131,7 @@ def test_train_without_room_for_a_checkpoint_stops_before_training(tmp_path, mon
 
     usage = namedtuple("usage", "total used free")
     monkeypatch.setattr(io.shutil, "disk_usage", lambda p: usage(10**9, 10**9 - 1000, 1000))
-    assert _train(_params_file(tmp_path), tmp_path) == 1
+    assert _train(short_params_file(tmp_path), tmp_path) == 1
     err = capsys.readouterr().err
     run = tmp_path / paths.run_dir("smoke", "toy", "KL_1col", HP, 1)
     assert err.startswith(f"distral train: error: {run}: No space left on device: 1,000 bytes free")

@@ -49,6 +49,18 @@ def _free_bytes(directory: Path) -> int | None:
         return None
 
 
+def _temp_beside(path: Path) -> Path:
+    """A new empty temporary file next to `path` (same filesystem, so os.replace is atomic);
+    a failure to create it is a WriteError naming `path`."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise WriteError(f"{path}: cannot write: {_cause(exc, path.parent)}") from exc
+    return Path(tmp)
+
+
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path next to `path`; move it into place only on success.
@@ -57,14 +69,9 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     error (OSError, torch's zip-writer error) becomes a WriteError naming `path`.
     """
     path = Path(path)
+    tmp = _temp_beside(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-    except OSError as exc:
-        raise WriteError(f"{path}: cannot write: {_cause(exc, path.parent)}") from exc
-    try:
-        yield Path(tmp)
+        yield tmp
         os.replace(tmp, path)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
@@ -84,14 +91,8 @@ def staged() -> Iterator[Callable[[str | Path], Path]]:
 
     def stage(path: str | Path) -> Path:
         path = Path(path)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            os.close(fd)
-        except OSError as exc:
-            raise WriteError(f"{path}: cannot write: {_cause(exc, path.parent)}") from exc
-        temps[path] = Path(tmp)
-        return Path(tmp)
+        temps[path] = _temp_beside(path)
+        return temps[path]
 
     try:
         yield stage

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 import analysis_logs as logs
 from distral import io
@@ -142,21 +141,12 @@ def test_random_policy_log_appended_again_or_out_of_bounds(tmp_path):
 # --------------------------------------------------------------------------- the grid world
 @pytest.fixture(scope="module")
 def gridworld(tmp_path_factory):
-    root = tmp_path_factory.mktemp("gw")
-    params = yaml.safe_load((Path(__file__).resolve().parents[2] / "params.yaml").read_text())
-    params["profiles"]["smoke"]["gridworld"].update(seeds=2, env_steps_per_task=1000, eval_interval=250)
-    (root / "params.yaml").write_text(yaml.safe_dump(params))
-    for algo in ("distral", "soft_q"):
-        for seed in (0, 1):
-            assert main(["gridworld", "--algo", algo, "--seed", str(seed), "--profile", "smoke",
-                         "--params", str(root / "params.yaml"), "--root", str(root)]) == 0
+    root = logs.train_small_gridworld(tmp_path_factory.mktemp("gw"))
     assert aggregate_gridworld(root) == 0
     return root
 
 
-def aggregate_gridworld(root):
-    return main(["aggregate-gridworld", "--profile", "smoke", "--params", str(root / "params.yaml"),
-                 "--root", str(root)])
+aggregate_gridworld = logs.aggregate_gridworld
 
 
 @pytest.mark.parametrize("damage, fragment", [

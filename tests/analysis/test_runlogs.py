@@ -4,10 +4,8 @@ message naming its path, exit 2, and nothing written (grid world included)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-import yaml
 
 import analysis_logs as logs
 from distral.analysis import runlogs
@@ -159,20 +157,11 @@ def test_cli_unknown_suite_exits_2(sweep, capsys):
 # --------------------------------------------------------------------------- grid world
 @pytest.fixture(scope="module")
 def gridworld(tmp_path_factory):
-    root = tmp_path_factory.mktemp("gw")
-    params = yaml.safe_load((Path(__file__).resolve().parents[2] / "params.yaml").read_text())
-    params["profiles"]["smoke"]["gridworld"].update(seeds=2, env_steps_per_task=1000, eval_interval=250)
-    (root / "params.yaml").write_text(yaml.safe_dump(params))
-    for algo in ("distral", "soft_q"):
-        for seed in (0, 1):
-            assert main(["gridworld", "--algo", algo, "--seed", str(seed), "--profile", "smoke",
-                         "--params", str(root / "params.yaml"), "--root", str(root)]) == 0
+    root = logs.train_small_gridworld(tmp_path_factory.mktemp("gw"))
     return root
 
 
-def aggregate_gridworld(root):
-    return main(["aggregate-gridworld", "--profile", "smoke", "--params", str(root / "params.yaml"),
-                 "--root", str(root)])
+aggregate_gridworld = logs.aggregate_gridworld
 
 
 def cut_mid_line(text: str) -> str:

@@ -13,9 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-import yaml
 
-from deep_helpers import PARAMS, ROOT, toy_config
+from deep_helpers import PARAMS, ROOT, short_params_file, toy_config
 from distral import cli, paths
 from distral.deep import actors
 from distral.deep.trainer import CHECKPOINT_FILE, CSV_COLUMNS, Trainer, learning_rate
@@ -102,14 +101,6 @@ def test_episodes_that_ended_before_non_finite_logits_are_kept(tmp_path, monkeyp
     pd.testing.assert_frame_equal(cut, full[kept].reset_index(drop=True))
 
 # ---------------------------------------------------------------- kill -9 and resume
-def _params_file(tmp_path: Path) -> Path:
-    params = yaml.safe_load(PARAMS.read_text())
-    params["profiles"]["smoke"]["deep"].update(
-        frames_per_task=4800, envs_per_task=4, resolution=20, eval_interval_frames=1920,
-        eval_episodes=2, checkpoint_interval_updates=2)
-    path = tmp_path / "params.yaml"
-    path.write_text(yaml.safe_dump(params, sort_keys=False))
-    return path
 
 
 def _train_cmd(params: Path, root: Path) -> list[str]:
@@ -119,7 +110,7 @@ def _train_cmd(params: Path, root: Path) -> list[str]:
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs kill -9")
 def test_kill_and_resume_gives_identical_numbers(tmp_path):
-    params = _params_file(tmp_path)
+    params = short_params_file(tmp_path)
     subprocess.run(_train_cmd(params, tmp_path / "straight"), check=True, capture_output=True)
     rel = Path(paths.run_dir("smoke", "toy", "KL+ent_2col", HP, 3))
     expected = (tmp_path / "straight" / rel / "episodes.csv").read_text()
@@ -212,7 +203,7 @@ def test_cli_bad_arguments(tmp_path, capsys, change, message):
 
 
 def test_cli_runs_and_logs_plain_lines(tmp_path, capsys):
-    params = _params_file(tmp_path)
+    params = short_params_file(tmp_path)
     code = cli.main(["train", "--suite", "toy", "--algo", "A3C_multitask", "--hp", HP, "--seed", "0",
                      "--profile", "smoke", "--params", str(params), "--root", str(tmp_path), "--progress", "off"])
     assert code == 0
