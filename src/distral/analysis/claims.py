@@ -18,7 +18,7 @@ costs a union bound over the choices (pair_test, best_vs_reference).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Callable
@@ -273,6 +273,18 @@ class SuiteData:
     frames_per_task: int
     source: Path
     random: pd.DataFrame | None = None  # random.csv: the uniform random policy per task
+    _normaliser: str | None = field(default=None, init=False, repr=False)  # "" once checked and sound
+
+    def check_normaliser(self) -> None:
+        """measures.check_normaliser of these aggregates, computed once: every claim's values ask."""
+        if self._normaliser is None:
+            try:
+                M.check_normaliser(self.runs, self.random)
+                self._normaliser = ""
+            except M.Undecidable as exc:
+                self._normaliser = str(exc)
+        if self._normaliser:
+            raise M.Undecidable(self._normaliser)
 
 
 CLAIMS_AGGREGATES = ("runs", "curves", "selection", "random")  # what the claims read of a suite
@@ -302,7 +314,7 @@ def task_values(data: SuiteData, claim: dict, algo: str, threshold: float | None
     measures (measures.RUN_MEASURES): the selected hp only for "difference". Raises
     measures.Undecidable on a normalised suite whose A3C normaliser is flagged."""
     policy, measure = claim.get("policy", "task"), claim["measure"]
-    M.check_normaliser(data.runs, data.random)
+    data.check_normaliser()
     runs = data.runs[(data.runs["algo"] == algo) & (data.runs["policy"] == policy)]
     if claim["statistic"] == "difference":
         runs = runs[runs["hp"] == selected_hp(data, algo, policy)]
