@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import torch
 
 from distral.config import load_params
+from distral.deep.algorithms import task_loss
 from distral.deep.trainer import Trainer, resolve_run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,3 +71,15 @@ def short_params_file(tmp_path: Path) -> Path:
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump(params, sort_keys=False))
     return path
+
+
+def per_task_loss(trainer: Trainer, i: int, b: dict) -> torch.Tensor:
+    """Task i's loss on its rollout batch from the per-task network call `net(i, ...)` (the
+    nn.LSTMCell column): the reference the trainer's batched learner is checked against."""
+    obs, first = (torch.from_numpy(np.stack(b[k])) for k in ("obs", "first"))
+    out, _ = trainer.net(i, obs, first, b["state"])
+    a_t, r_t = (torch.from_numpy(np.stack(b[k])) for k in ("a", "r"))
+    discount_t = trainer.coef.discount * (1.0 - torch.from_numpy(np.stack(b["done"])).float())
+    head = type(out)(*(x[:-1] if x is not None else None for x in out))
+    loss, _ = task_loss(trainer.algo, head, a_t, r_t, discount_t, out.value[-1], trainer.coef)
+    return loss

@@ -129,3 +129,96 @@ def test_task_columns_are_independent():
 def test_unknown_layout_error():
     with pytest.raises(ValueError, match="unknown column layout"):
         nets.DistralNet("3col", 2, 4, 20)
+
+
+# --------------------------------------------------------------------------- the batched learner
+def _lstm_cell_loop(x_gates, keep, h0, c0, w_hh):
+    """The LSTM written from its equations, one cell and step at a time (nn.LSTMCell's gate
+    order i, f, g, o), for checking nets.lstm_sequence: x_gates [T, n, B, 4H], w_hh [n, 4H, H]."""
+    T, n = x_gates.shape[:2]
+    outs = []
+    h, c = h0, c0
+    for t in range(T):
+        hs, cs = [], []
+        for j in range(n):
+            hj, cj = h[j] * keep[t, j], c[j] * keep[t, j]
+            i, f, g, o = (x_gates[t, j] + hj @ w_hh[j].T).chunk(4, -1)
+            cj = torch.sigmoid(f) * cj + torch.sigmoid(i) * torch.tanh(g)
+            hs.append(torch.sigmoid(o) * torch.tanh(cj))
+            cs.append(cj)
+        h, c = torch.stack(hs), torch.stack(cs)
+        outs.append(h)
+    return torch.stack(outs), h, c
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_lstm_sequence_values_and_gradients_equal_the_cell_loop(shared):
+    g = torch.Generator().manual_seed(1)
+    T, n, B, H = 5, 3, 2, 4
+    x = torch.randn(T, n, B, 4 * H, generator=g, dtype=torch.float64, requires_grad=True)
+    keep = torch.rand(T, n, B, 1, generator=g) > 0.3
+    h0, c0 = (torch.randn(n, B, H, generator=g, dtype=torch.float64, requires_grad=True) for _ in range(2))
+    w = torch.randn(1 if shared else n, 4 * H, H, generator=g, dtype=torch.float64)
+    w = w.expand(n, 4 * H, H).clone().requires_grad_() if shared else w.requires_grad_()
+    weights = [torch.randn(T, n, B, H, generator=g, dtype=torch.float64)] + \
+              [torch.randn(n, B, H, generator=g, dtype=torch.float64) for _ in range(2)]
+
+    def loss(outs):
+        return sum((o * wt).sum() for o, wt in zip(outs, weights))
+
+    out, (h, c) = nets.lstm_sequence(x, keep, h0, c0, w, shared=shared)
+    ref = _lstm_cell_loop(x, keep.double(), h0, c0, w)
+    for a, b in zip((out, h, c), ref):
+        torch.testing.assert_close(a.double(), b)
+    got = torch.autograd.grad(loss((out, h, c)), (x, h0, c0, w))
+    want = torch.autograd.grad(loss(ref), (x, h0, c0, w))
+    for a, b in zip(got, want):  # in float64 each copy's W_hh gradient is its own cells' alone
+        torch.testing.assert_close(a.double(), b, rtol=1e-5, atol=1e-6)
+    assert not torch.equal(got[3][0], got[3][1])  # copies of one W_hh get different gradients
+
+
+def test_batched_linear_gradients_equal_autograd():
+    g = torch.Generator().manual_seed(2)
+    x = torch.randn(3, 5, 4, generator=g, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(3, 6, 4, generator=g, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(3, 1, 6, generator=g, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(nets.batched_linear, (x, w, b))
+    dw = torch.autograd.grad(nets.batched_linear(x, w, b).sum(), w)[0]
+    assert dw.is_contiguous()  # laid out as w: no strided optimiser steps
+
+
+def _stacked_state(net, states):
+    return nets.TaskState(*(None if states[0][j] is None else
+                            tuple(torch.stack([s[j][m] for s in states]) for m in range(2)) for j in range(2)))
+
+
+@pytest.mark.parametrize("columns", ["task", "shared", "1col", "2col"])
+def test_learner_pass_equals_the_per_task_call_in_values_and_per_task_gradients(columns):
+    torch.manual_seed(3)
+    n, T, B, A, res = 3, 6, 2, 5, 20
+    net = nets.DistralNet(columns, n, A, res, h_weight=0.5)
+    for p in net.parameters():  # non-default biases, so that a wrong bias sum shows
+        p.data.add_(0.05 * torch.randn_like(p))
+    frames = torch.stack([obs(T, B, res, seed=i) for i in range(n)], 1)
+    first = torch.rand(T, n, B) < 0.3
+    states = [nets.TaskState(*(None if s is None else (torch.randn(B, 256), torch.randn(B, 256))
+                               for s in net.initial_state(B))) for _ in range(n)]
+    lp = nets.learner_pass(net, frames, first, _stacked_state(net, states))
+    weights = [[torch.randn(T, B, A), torch.randn(T, B), torch.randn(T, B, A), torch.randn(T, B)] for _ in range(n)]
+
+    def loss(out, i):  # a different linear function of every output of every task
+        return sum((x * w).sum() for x, w in zip(out, weights[i]) if x is not None)
+
+    per_task = nets.task_gradients(net, lp, list(torch.autograd.grad(
+        sum(loss(o, i) for i, o in enumerate(lp.outputs)), lp.leaves(), allow_unused=True)))
+    for i in range(n):
+        out, _ = net(i, frames[:, i], first[:, i], states[i])
+        for a, b in zip(lp.outputs[i], out):
+            if b is not None:
+                torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+        own = net.task_parameters(i) + net.shared_parameters()
+        want = torch.autograd.grad(loss(out, i), own, allow_unused=True)
+        assert len(per_task[i]) == len(own)
+        for got, w, p in zip(per_task[i], want, own):
+            assert got.shape == p.shape
+            torch.testing.assert_close(got, w if w is not None else torch.zeros_like(p), rtol=1e-4, atol=1e-6)

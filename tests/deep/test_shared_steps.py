@@ -19,7 +19,7 @@ import pytest
 import torch
 import yaml
 
-from deep_helpers import PARAMS, toy_config
+from deep_helpers import PARAMS, per_task_loss, toy_config
 from distral.config import ParamsError, load_params, validate_params
 from distral.deep.nets import DistralNet
 from distral.deep.optim import make_optimiser
@@ -63,7 +63,7 @@ def _reference(trainer: Trainer, batches, shared_steps: str, clip: str) -> list[
     t = [0] * len(theta)
     task_grads, norms = [], []
     for i, b in enumerate(batches):
-        loss, _, _ = trainer._task_loss(i, b)
+        loss = per_task_loss(trainer, i, b)
         gs = torch.autograd.grad(loss, params, allow_unused=True)
         g = [x.double().numpy() if x is not None else None for x in gs]
         norm = np.sqrt(sum(float((x ** 2).sum()) for x in g if x is not None))
@@ -119,6 +119,20 @@ def test_one_update_matches_rmsprop_written_out(tmp_path, algo, shared_steps, cl
     n_shared = len(trainer.net.shared_parameters())
     expected_steps = N_TASKS if shared_steps == "per_task" else 1
     assert steps[len(steps) - n_shared:] == [expected_steps] * n_shared  # shared ones are registered last
+
+
+def test_learner_passes_of_one_task_give_the_same_update(tmp_path, monkeypatch):
+    """The learner batches tasks up to a size (trainer.LEARNER_PIXELS_PER_PASS): one task per pass,
+    as at the paper's shapes, must take the same step as all tasks in one pass."""
+    trainer = _trainer(tmp_path, "KL+ent_2col", "per_task")
+    batches = _rollout(trainer)
+    assert len(trainer._passes(batches)) == 1  # the toy suite's tasks fit one pass
+    monkeypatch.setattr("distral.deep.trainer.LEARNER_PIXELS_PER_PASS", 1)
+    assert [list(r) for r in trainer._passes(batches)] == [[i] for i in range(N_TASKS)]
+    expected = _reference(trainer, batches, "per_task", "per_task")
+    trainer.learn(batches)
+    for p, want in zip(trainer.net.parameters(), expected):
+        np.testing.assert_allclose(p.detach().double().numpy(), want, rtol=1e-5, atol=1e-7)
 
 
 def test_agreeing_tasks_move_the_shared_parameters_n_times_as_far(tmp_path):

@@ -36,7 +36,8 @@ from distral.config import ParamsError
 from distral.deep import actors
 from distral.deep.actors import Diverged, Finished, RolloutDiverged, TaskEnvs
 from distral.deep.algorithms import Algorithm, Coefficients, algorithm, policy_diagnostics, task_loss
-from distral.deep.nets import DistralNet
+from distral.deep.allocator import keep_freed_memory
+from distral.deep.nets import DistralNet, TaskState, learner_pass, task_gradients
 from distral.deep.optim import make_optimiser, shared_steps, step_each
 from distral.envs.registry import make_suite, run_suite_options
 from distral.sweep import frames_per_task
@@ -47,6 +48,10 @@ CHECKPOINT_FILE = "checkpoint.pt"
 DIAGNOSTICS_FILE = "diagnostics.csv"
 DIAGNOSTICS_COLUMNS = ["frames", "task", "metric", "value"]
 CSV_COLUMNS = ["frames", "task", "policy", "env", "episode", "episode_return", "episode_length"]
+# Frames x pixels of one learner pass (tasks are batched up to it): measured here (bench/profile_update.py,
+# docs/deep.md, The learner), all 8 tasks in one pass halved the learner's time at 8 x 4 envs of 42x42
+# (1.2 M pixels) while at the paper's 8 x 32 of 84x84 one task per pass (4.7 M) was fastest, two 10 % slower.
+LEARNER_PIXELS_PER_PASS = 2 ** 21
 
 
 # --------------------------------------------------------------------------- config
@@ -90,6 +95,7 @@ class Trainer:
     def __init__(self, config: Mapping[str, Any], run_dir: Path, device: str = "cpu", workers: int | None = None,
                  learn_threads: int | None = None):
         self.config, self.run_dir, self.device = dict(config), Path(run_dir), torch.device(device)
+        keep_freed_memory()  # speed only (distral.deep.allocator)
         self.learn_threads = learn_threads  # torch threads while learning (None: as while acting)
         budget, deep = config["budget"], config["deep"]
         self.algo: Algorithm = algorithm(config["algo"], {config["algo"]: config["algorithm"]})
@@ -215,31 +221,28 @@ class Trainer:
         index = {id(p): k for k, p in enumerate(params)}
         grads = [torch.zeros_like(p) for p in params]  # the sum of the clipped gradients
         steps = []  # per_task: for each task, (parameter, its clipped gradient) of the parameters it reaches
-        losses_per_task = []
         logged: dict[str, float] = {}
-        for i, b in enumerate(batches):
-            loss, parts, head = self._task_loss(i, b)
-            if not torch.isfinite(loss):
-                raise Diverged("non-finite loss")
-            # which parameters a task's loss reaches is the net's structure (its column and the
-            # shared one), not which gradients happen to be non-zero
-            own = self.net.task_parameters(i) + self.net.shared_parameters() if per_task_steps else params
-            task_grads = torch.autograd.grad(loss, own, allow_unused=True)
-            norm = _global_norm(task_grads)
-            if not torch.isfinite(norm):
-                raise Diverged("non-finite gradient")
-            # 1e-6 as in torch.nn.utils.clip_grad_norm_
-            scale = min(1.0, opt["max_grad_norm"] / (float(norm) + 1e-6)) if opt["clip"] == "per_task" else 1.0
-            for p, g in zip(own, task_grads):
-                if g is not None:
+        total_loss = 0.0
+        for tasks in self._passes(batches):
+            lp, losses = self._losses(batches, tasks, logged)
+            total_loss += sum(float(x.detach()) for x in losses)
+            # One backward of the pass's summed loss: task i's loss reaches only its own slice of
+            # the stacked weights (nets.learner_pass), so each task's gradient comes out separately.
+            leaf_grads = torch.autograd.grad(sum(losses), lp.leaves(), allow_unused=True)
+            for i, task_grads, head in zip(tasks, task_gradients(self.net, lp, list(leaf_grads)), lp.outputs):
+                # which parameters a task's loss reaches is the net's structure (its column and the
+                # shared one), not which gradients happen to be non-zero
+                own = self.net.task_parameters(i) + self.net.shared_parameters()
+                norm = _global_norm(task_grads)
+                if not torch.isfinite(norm):
+                    raise Diverged("non-finite gradient")
+                # 1e-6 as in torch.nn.utils.clip_grad_norm_
+                scale = min(1.0, opt["max_grad_norm"] / (float(norm) + 1e-6)) if opt["clip"] == "per_task" else 1.0
+                for p, g in zip(own, task_grads):
                     grads[index[id(p)]].add_(g, alpha=scale)
-            if per_task_steps:  # a parameter the loss does not reach still steps, with gradient 0 (as `once`)
-                steps.append([(p, g * scale if g is not None else torch.zeros_like(p))
-                              for p, g in zip(own, task_grads)])
-            losses_per_task.append(float(loss.detach()))
-            for k, v in parts.items():
-                logged[k] = logged.get(k, 0.0) + float(v.detach())
-            self._log_diagnostics(i, head, float(norm))
+                if per_task_steps:  # a parameter the loss does not reach steps too, with gradient 0 (as `once`)
+                    steps.append([(p, g * scale) for p, g in zip(own, task_grads)])
+                self._log_diagnostics(i, head, float(norm))
         norm = float(_global_norm(grads))
         if per_task_steps:
             if opt["clip"] == "global":  # one factor from the norm of the summed gradient, on every task's step
@@ -255,22 +258,45 @@ class Trainer:
             self.optimiser.zero_grad(set_to_none=True)
         self.states = [type(s)(*(tuple(x.detach().float() for x in part) if part is not None else None for part in s))
                        for s in self.states]
-        logged.update(loss=sum(losses_per_task), grad_norm=norm, lr=lr)
+        logged.update(loss=total_loss, grad_norm=norm, lr=lr)
         return logged
 
-    def _task_loss(self, i: int, b: dict):
-        """Task i's loss on its rollout batch, its parts, and the network's outputs on it."""
-        obs = torch.from_numpy(np.stack(b["obs"])).to(self.device)
-        first = torch.from_numpy(np.stack(b["first"])).to(self.device)
+    def _passes(self, batches: list[dict]) -> list[range]:
+        """The tasks of each learner pass: as many tasks per pass as keep its frames within
+        LEARNER_PIXELS_PER_PASS (all 8 tasks at the default profile's shapes, one at the paper's)."""
+        T1, B, H, W = np.shape(batches[0]["obs"])[:4]
+        k = max(1, LEARNER_PIXELS_PER_PASS // (T1 * B * H * W))
+        return [range(c, min(c + k, self.n)) for c in range(0, self.n, k)]
+
+    def _losses(self, batches: list[dict], tasks: range, logged: dict[str, float]):
+        """The losses of the tasks `tasks` on their rollout batches, from one pass of the network
+        over them (nets.learner_pass). Returns the pass, its outputs cut before the last step
+        (V(s_T) only bootstraps the returns), and the losses; adds each loss part to `logged`.
+        A non-finite loss stops the run."""
+        chosen = batches[tasks.start:tasks.stop]
+
+        def stack(key):  # [T(+1), k, B, ...]
+            return torch.from_numpy(np.stack([np.stack(b[key]) for b in chosen], 1)).to(self.device)
+
+        state = TaskState(*(None if chosen[0]["state"][j] is None else
+                            tuple(torch.stack([b["state"][j][m] for b in chosen]).float().to(self.device) for m in range(2))
+                            for j in range(2)))
         with self._autocast():
-            out, _ = self.net(i, obs, first, b["state"])
-        out = type(out)(*(x.float() if x is not None else None for x in out))
-        a_t = torch.from_numpy(np.stack(b["a"])).to(self.device)
-        r_t = torch.from_numpy(np.stack(b["r"])).to(self.device)
-        discount_t = self.coef.discount * (1.0 - torch.from_numpy(np.stack(b["done"])).float().to(self.device))
-        head = type(out)(*(x[:-1] if x is not None else None for x in out))
-        loss, parts = task_loss(self.algo, head, a_t, r_t, discount_t, out.value[-1], self.coef)
-        return loss, parts, head
+            lp = learner_pass(self.net, stack("obs"), stack("first"), state, tasks)
+        a_t, r_t = stack("a"), stack("r")
+        discount_t = self.coef.discount * (1.0 - stack("done").float())
+        losses, heads = [], []
+        for j, out in enumerate(lp.outputs):
+            out = type(out)(*(x.float() if x is not None else None for x in out))
+            head = type(out)(*(x[:-1] if x is not None else None for x in out))
+            loss, parts = task_loss(self.algo, head, a_t[:, j], r_t[:, j], discount_t[:, j], out.value[-1], self.coef)
+            if not torch.isfinite(loss):
+                raise Diverged("non-finite loss")
+            losses.append(loss)
+            heads.append(head)
+            for key, v in parts.items():
+                logged[key] = logged.get(key, 0.0) + float(v.detach())
+        return lp._replace(outputs=heads), losses
 
     def _log_diagnostics(self, task: int, head, grad_norm: float) -> None:
         """Every `diagnostics_interval` updates (and the first), one row per task and metric."""
