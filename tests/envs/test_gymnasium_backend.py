@@ -173,8 +173,7 @@ def test_profile_suite_list_is_checked():
     with pytest.raises(ParamsError, match="key 'profiles.smoke.deep.suites': 'minigird' is not one of suites"):
         validate_params(params)
     params = yaml.safe_load(PARAMS.read_text())
-    params["profiles"]["default"]["deep"]["suites"].append("minigrid")
-    del params["profiles"]["default"]["deep"]["frames_per_task"]["minigrid"]
+    params["profiles"]["default"]["deep"]["suites"].append("minigrid")  # without a frame budget for it
     with pytest.raises(ParamsError, match="key 'profiles.default.deep.frames_per_task': no budget for suite"):
         validate_params(params)
 
@@ -190,3 +189,18 @@ def test_train_command_stops_a_bad_user_suite_naming_the_task(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and "task 'pole' (CartPole-v1): observation space" in err
     assert not (tmp_path / "out").exists()  # nothing half-written
+
+
+def test_a_user_task_passes_check_env_and_records_a_video(tmp_path):
+    from gymnasium.utils.env_checker import check_env
+
+    env = GymnasiumTask("mg", minigrid("empty", "MiniGrid-Empty-5x5-v0", kwargs={"max_steps": 10}), (32, 32))
+    check_env(env)  # render check included: the wrapped env's own frame
+    recorder = gymnasium.wrappers.RecordVideo(env, str(tmp_path / "videos"), episode_trigger=lambda e: True)
+    recorder.reset(seed=0)
+    done = False
+    while not done:
+        _, _, terminated, truncated, _ = recorder.step(0)
+        done = terminated or truncated
+    recorder.close()
+    assert len(list((tmp_path / "videos").glob("*.mp4"))) == 1
