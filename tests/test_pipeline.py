@@ -1,5 +1,6 @@
 """End to end, as a newcomer runs it: the README's smoke command in a fresh copy of the
-repository runs the whole sweep (the grid world and the 21 deep runs) and every figure
+repository runs the whole sweep (the grid world and the 28 deep runs: 21 on the 3D suites, 7 on
+the MiniGrid example suite of the gymnasium backend) and every figure
 and table. Then: every run completed, a second run has nothing to do, a code change reruns
 what it affects, the report holds every figure and table, one failed run does not stop the
 others, DVC shares the results (push, then pull in a fresh clone: nothing left to train,
