@@ -7,7 +7,7 @@ random policy (distral.deep.random_policy) and prints both: the mean training re
 of the run's episodes, the last quarter's mean with its standard error, and the random policy's.
 A few minutes of one core at the defaults; the numbers of a run are in docs/notes.
 
-  nice -n 19 python bench/minigrid_learning.py --frames 40000
+  nice -n 19 python bench/minigrid_learning.py --frames 100000 [--env-id MiniGrid-Empty-Random-6x6-v0]
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--algo", default="A3C")
     parser.add_argument("--hp", default="ent1e-3_lr8e-4")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--frames", type=int, default=40000, help="env frames (agent steps) of training")
+    parser.add_argument("--frames", type=int, default=100000, help="env frames (agent steps) of training")
     parser.add_argument("--envs", type=int, default=4, help="envs per task")
     parser.add_argument("--resolution", type=int, default=24)
     parser.add_argument("--random-episodes", type=int, default=200)

@@ -106,6 +106,7 @@ def test_a_crashed_and_resumed_run_reads_back_as_an_uninterrupted_one(tmp_path):
 
 def test_cli_flag_and_params_key(tmp_path):
     params = short_params_file(tmp_path)
+    params.write_text(params.read_text().replace("frames_per_task: 4800", "frames_per_task: 640", 1))  # 2 updates
     args = ["train", "--suite", "toy", "--algo", "A3C", "--hp", HP, "--seed", "0", "--profile", "smoke",
             "--params", str(params), "--progress", "off"]
     assert cli.main([*args, "--root", str(tmp_path / "flag"), "--tensorboard"]) == 0

@@ -210,7 +210,8 @@ def select_hps(runs: pd.DataFrame, hp_order: list[str]) -> pd.DataFrame:
 
 
 def aggregate_suite(episodes: pd.DataFrame, infos: pd.DataFrame, suite: str, budget_frames: int,
-                    hp_order: list[str], n_bins: int = N_BINS, normalise: bool | None = None) -> dict[str, pd.DataFrame]:
+                    hp_order: list[str], n_bins: int = N_BINS,
+                    normalise: bool | None = None) -> dict[str, pd.DataFrame]:
     """The four aggregates of one suite, sorted for stable bytes (`normalise`: see `normaliser`)."""
     edges = bin_edges(budget_frames, n_bins)
     curves = run_curves(episodes, edges)

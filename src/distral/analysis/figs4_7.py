@@ -238,7 +238,8 @@ def suite_figure(tables: dict[str, pd.DataFrame], suite: str, number: int | None
         handles = [plt.Line2D([], [], color=colors[a], lw=2, label=a) for a in algos]
         handles.append(plt.Line2D([], [], **RANDOM_STYLE, label=RANDOM))
         fig.legend(handles=handles, loc="outside lower center", ncol=8, frameon=False)
-        fig.suptitle(("" if number is None else f"Figure {number}. ") + f"{SUITE_TITLE.get(suite, suite)} per task: thin lines = the runs of each "
+        label = "" if number is None else f"Figure {number}. "  # a user suite has no figure number
+        fig.suptitle(f"{label}{SUITE_TITLE.get(suite, suite)} per task: thin lines = the runs of each "
                      "algorithm's best hp setting (by AUC averaged over tasks and runs), bold = their mean; dotted grey = "
                      f"a uniform random policy on the task. {budget_text}", fontsize=9)
     return fig, pd.DataFrame(records, columns=["policy", "task", "algo", "hp", "seed", "status", "frames", "score"])

@@ -22,7 +22,8 @@ from distral.sweep import frames_per_task
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--suite", required=True, help="mazes (Figure 5), navigation (6), laser-tag (7) or a user suite (fig_<suite>)")
+    parser.add_argument("--suite", required=True,
+                        help="mazes (Figure 5), navigation (6), laser-tag (7) or a user suite (fig_<suite>)")
     add_common_arguments(parser)
 
 

@@ -30,8 +30,9 @@ TABLE1_CAPTION = (
 TABLE2_CAPTION = ("Table 2. The 3D task suites as built here (ViZDoom stand-ins for the DeepMind Lab levels of "
                   "the paper's Table 2); backend and resolution as logged by the {profile} runs.")
 
-USER_SUITES_NOTE = (" User suites (gymnasium backend, docs/gymnasium.md): {suites}; their scores are raw returns or "
-                    "returns / best A3C as params.yaml's `normalise` says, and the paper's claims are not asked of them.")
+USER_SUITES_NOTE = (" User suites (gymnasium backend, docs/gymnasium.md): {suites}; their scores are raw returns "
+                    "or returns / best A3C as params.yaml's `normalise` says, and the paper's claims are not "
+                    "asked of them.")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
