@@ -325,9 +325,9 @@ class Trainer:
             f"{self.n} tasks x {self.B} envs, {self.total_updates} updates of {self.frames_per_update} frames per task"
             + (f", resumed at update {self.update}" if resumed else ""))
         report = _Report(self, progress, log)
-        board = TensorBoard(self) if self.tensorboard else None
-        status, reason = "completed", ""
+        status, reason, board = "completed", "", None
         try:
+            board = TensorBoard(self) if self.tensorboard else None
             while True:
                 if self._eval_due():
                     self.evaluate()
