@@ -11,7 +11,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.io import report as in_report  # `report(` opening a line is a keyword
 
 from distral.analysis.aggregates import AGGREGATES, restored_logs
-from distral.analysis.style import SUITE_FIGURES
+from distral.analysis.style import suite_figure_spec
 from distral.cli import COMMANDS
 from distral.sweep import GRIDWORLD, deep_runs, deep_suites
 from distral.sweep import gridworld_runs as gridworld_sweep
@@ -28,9 +28,16 @@ SUITES = deep_suites(PARAMS)
 RESTORED = restored_logs(".", PROFILE, [*SUITES, GRIDWORLD])
 if RESTORED:
     sys.exit("distral: " + "\n".join(RESTORED))
-# Figures 5-7: one figure per 3D suite, per task (App. C; the paper's numbers, style.SUITE_FIGURES).
-SUITE_FIGURE = {suite: f"fig{number}" for suite, (number, _) in SUITE_FIGURES.items()}
+# Figures 5-7: one figure per 3D suite, per task (App. C; the paper's numbers, style.SUITE_FIGURES);
+# a user suite's per-task figure is fig_<suite>.
+SUITE_FIGURE = {suite: suite_figure_spec(suite)[0] for suite in SUITES}
 FIGURE_SUITE = {figure: suite for suite, figure in SUITE_FIGURE.items()}
+# Figure 4 draws the paper's three suites; a profile without all of them has none.
+FIG4_SUITES = ["mazes", "navigation", "laser-tag"]
+# The suite gallery pictures the ViZDoom suites (a user suite's envs draw themselves).
+GALLERY_SUITES = [
+    s for s in SUITES if PARAMS["suites"][s].get("backend") != "gymnasium"
+]
 DEEP_RUN = paths.RUN_DIR
 DEEP_RUN_LOGS = ["episodes.csv", "meta.json"]
 
@@ -146,7 +153,7 @@ def gridworld_table_files(profile):
 
 
 SUITE_GALLERY_FILES = [
-    f"{suite}.{ext}" for suite in SUITES for ext in ("png", "pdf")
+    f"{suite}.{ext}" for suite in GALLERY_SUITES for ext in ("png", "pdf")
 ] + [
     "tasks.csv",
     "agent_strip.png",
@@ -177,12 +184,22 @@ def deep_run_files(profile, suite=None, filenames=DEEP_RUN_LOGS):
 def deep_params_json(wildcards):
     """The part of params.yaml a deep run depends on; a change reruns it. The resources
     (threads, device, memory, runtime) are left out: they change the speed, not the numbers;
-    so is random_episodes, which only the random-policy reference reads.
+    so are random_episodes, which only the random-policy reference reads, the profile's suite
+    list (which runs exist, not their numbers) and tensorboard (extra files, same logs).
     """
     budget = {
         k: v
         for k, v in deep_budget(wildcards.profile).items()
-        if k not in ("threads", "device", "mem_mb", "runtime", "random_episodes")
+        if k
+        not in (
+            "threads",
+            "device",
+            "mem_mb",
+            "runtime",
+            "random_episodes",
+            "suites",
+            "tensorboard",
+        )
     }
     suite = PARAMS.get("suites", {}).get(wildcards.suite)
     return json.dumps(
@@ -250,7 +267,8 @@ def deep_metrics_files(profile):
 
 
 def deep_figure_files(profile):
-    names = ["fig4"] + [SUITE_FIGURE[s] for s in SUITES]
+    fig4 = ["fig4"] if all(s in SUITES for s in FIG4_SUITES) else []
+    names = fig4 + [SUITE_FIGURE[s] for s in SUITES]
     return expand(f"figures/{profile}/{{name}}.{{ext}}", name=names, ext=FIGURE_EXTS)
 
 

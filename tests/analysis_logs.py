@@ -78,6 +78,7 @@ def write_params(path: Path, hps=None, seeds=2) -> Path:
     deep = params["profiles"]["smoke"]["deep"]
     deep.update({k: v for k, v in BUDGET.items() if k in deep})
     deep["hps"], deep["seeds"] = list(hps or BUDGET["hps"]), seeds
+    deep["suites"] = ["mazes", "navigation", "laser-tag"]  # the paper's suites (not the MiniGrid example)
     path.write_text(yaml.safe_dump(params, sort_keys=False))
     return path
 

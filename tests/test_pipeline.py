@@ -1,5 +1,6 @@
 """End to end, as a newcomer runs it: the README's smoke command in a fresh copy of the
-repository runs the whole sweep (the grid world and the 21 deep runs) and every figure
+repository runs the whole sweep (the grid world and the 28 deep runs: 21 on the 3D suites, 7 on
+the MiniGrid example suite of the gymnasium backend) and every figure
 and table. Then: every run completed, a second run has nothing to do, a code change reruns
 what it affects, the report holds every figure and table, one failed run does not stop the
 others, DVC shares the results (push, then pull in a fresh clone: nothing left to train,
@@ -32,6 +33,7 @@ from pipeline_helpers import ROOT, SMOKE, digests, env_for, fresh_copy, output, 
 
 FIGS = [f"fig3_{p}.{e}" for p in ("left", "centre", "right") for e in ("png", "pdf", "csv")]
 SUITE_FIGURES = {"mazes": "fig5", "navigation": "fig6", "laser-tag": "fig7"}
+USER_SUITE_FIGURES = {"minigrid": "fig_minigrid"}  # the gymnasium backend's example, trained by smoke only
 ANALYSIS_RULES = ["aggregate_gridworld", "figure3", "suite_gallery", "aggregate_deep", "figure4",
                   "figure_suite", "tables", "claims"]
 
@@ -39,13 +41,14 @@ ANALYSIS_RULES = ["aggregate_gridworld", "figure3", "suite_gallery", "aggregate_
 def expected_outputs(profile: str) -> list[str]:
     """Every figure, table and metrics file `figures` must regenerate (written out here,
     independently of the Snakefile, from what the README promises the main job regenerates)."""
-    figures = FIGS + [f"{name}.{ext}" for name in ("fig4", *SUITE_FIGURES.values(), "performance_profiles")
+    deep = {**SUITE_FIGURES, **USER_SUITE_FIGURES}
+    figures = FIGS + [f"{name}.{ext}" for name in ("fig4", *deep.values(), "performance_profiles")
                       for ext in ("png", "pdf", "csv")]
     tables = [f"{name}.{ext}" for name in ("fig3_auc", "table1", "table2", "aggregate_scores")
               for ext in ("md", "csv", "tex")] + ["claims.md", "claims.csv"]
-    suites = [f"results/{profile}/{s}/{n}.csv" for s in SUITE_FIGURES
+    suites = [f"results/{profile}/{s}/{n}.csv" for s in deep
               for n in ("runs", "curves", "selection", "normaliser")]
-    metrics = [f"metrics/{profile}/{s}.json" for s in ("gridworld", *SUITE_FIGURES)]
+    metrics = [f"metrics/{profile}/{s}.json" for s in ("gridworld", *deep)]
     return ([f"figures/{profile}/{f}" for f in figures] + [f"paper_tables/{profile}/{t}" for t in tables]
             + suites + metrics + [f"figures/{profile}/suites/{s}.png" for s in SUITE_FIGURES])
 
@@ -71,13 +74,14 @@ def test_smoke_pipeline_writes_every_figure_panel_and_table(clone):
 
 
 def test_every_run_of_the_sweep_completed_on_every_task(clone):
-    """Each of the seven algorithms on each 3D suite:
+    """Each of the seven algorithms on each 3D suite and on the MiniGrid suite (gymnasium backend):
     every run of the profile's sweep completed, logged training episodes of every task,
     and every algorithm with a distilled or shared policy evaluated it on every task."""
     params = load_params(clone / "params.yaml")
     runs = deep_runs(params, "smoke")
     budget = params["profiles"]["smoke"]["deep"]
-    assert len(runs) == 3 * 7 * len(budget["hps"]) * budget["seeds"]
+    assert len(runs) == 4 * 7 * len(budget["hps"]) * budget["seeds"]
+    assert {r.suite for r in runs} == {*SUITE_FIGURES, *USER_SUITE_FIGURES}
     for r in runs:
         folder = run_dir(clone, r)
         meta = json.loads((folder / "meta.json").read_text())
@@ -138,6 +142,23 @@ def _same_logs(a: Path, b: Path, r) -> bool:
 def test_distral_learns_faster_than_single_task_soft_q(clone):
     metrics = json.loads((clone / "metrics" / "smoke" / "gridworld.json").read_text())
     assert metrics["fig3"]["learns_faster_than_baseline"] == {"distral": True}
+
+
+def test_user_suite_is_in_the_tables_and_asked_no_claim(clone):
+    """The MiniGrid suite (gymnasium backend) is aggregated and tabulated like a 3D suite; the
+    paper's claims and sanity checks stay on the paper's suites."""
+    tables = clone / "paper_tables" / "smoke"
+    claims = pd.read_csv(tables / "claims.csv")
+    assert len(claims) and "minigrid" not in set(claims["suite"])
+    assert {"minigrid_auc", "minigrid_final"} <= set(pd.read_csv(tables / "table1.csv").columns)
+    assert "minigrid" in set(pd.read_csv(tables / "table2.csv")["suite"])
+    assert "minigrid" in set(pd.read_csv(tables / "aggregate_scores.csv")["suite"])
+
+
+def test_default_profile_does_not_train_the_user_suite(tmp_path):
+    out = run(snakemake("-n", "figures", "--config", "profile=default"), fresh_copy(tmp_path))
+    jobs = planned_jobs(out.stdout)
+    assert jobs["train_deep"] == 3 * 7 * 2 and "minigrid" not in out.stdout
 
 
 def test_second_run_has_nothing_to_do(clone):

@@ -93,14 +93,20 @@ def _check_cross_fields(params: dict, source: str) -> None:
 
 
 def _check_deep_budget(params: dict, name: str, deep: dict, source: str) -> None:
-    """A profile's hp subset must name settings of deep.hps; a per-suite frame budget must cover every suite."""
+    """A profile's hp subset must name settings of deep.hps, its suite list suites of `suites`; a
+    per-suite frame budget must cover every suite the profile trains."""
     for hp in deep["hps"]:
         if hp not in params["deep"]["hps"]:
             raise ParamsError(f"{source}: key 'profiles.{name}.deep.hps': {hp!r} is not one of deep.hps "
                               f"({', '.join(params['deep']['hps'])})")
+    defined = list(params.get("suites", {}) or {})
+    for suite in deep.get("suites") or []:
+        if suite not in defined:
+            raise ParamsError(f"{source}: key 'profiles.{name}.deep.suites': {suite!r} is not one of suites "
+                              f"({', '.join(defined)})")
     frames = deep["frames_per_task"]
     if isinstance(frames, dict):
-        missing = [s for s in params.get("suites", {}) or {} if s not in frames]
+        missing = [s for s in deep.get("suites") or defined if s not in frames]
         if missing:
             raise ParamsError(f"{source}: key 'profiles.{name}.deep.frames_per_task': no budget for suite(s) "
                               f"{', '.join(missing)}")

@@ -48,15 +48,20 @@ def gridworld_runs(params: Mapping[str, Any], profile: str, algos: list[str] | N
             for seed in range(seeds)]
 
 
-def deep_suites(params: Mapping[str, Any]) -> list[str]:
-    """The 3D suites of the sweep, in params.yaml order (mazes, navigation, laser-tag)."""
-    return list(params.get("suites", {}) or {})
+def deep_suites(params: Mapping[str, Any], profile: str | None = None) -> list[str]:
+    """The suites `profile` (default: params.yaml's chosen one) trains, in params.yaml order:
+    its `deep.suites` list, or every suite of params.yaml `suites` when it has none (the
+    default and paper profiles list the paper's three, so a user suite such as the MiniGrid
+    example costs their sweeps nothing until it is added)."""
+    defined = list(params.get("suites", {}) or {})
+    chosen = profile_budget(params, "deep", profile).get("suites") if params.get("profiles") else None
+    return defined if chosen is None else [s for s in defined if s in chosen]
 
 
 def deep_runs(params: Mapping[str, Any], profile: str, suite: str | None = None) -> list[Run]:
     """Every training run of `profile` (of one `suite` if given), in a fixed order."""
     budget = profile_budget(params, "deep", profile)
-    suites = deep_suites(params) if suite is None else [suite]
+    suites = deep_suites(params, profile) if suite is None else [suite]
     return [Run(s, algo, hp, seed)
             for s in suites
             for algo in params["deep"]["algorithms"]

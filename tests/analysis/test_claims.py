@@ -225,6 +225,7 @@ def write_inputs(root: Path, deep_levels: dict, gw_seeds: int = 5) -> Path:
     params = yaml.safe_load((REPO / "params.yaml").read_text())
     params["profiles"]["smoke"]["gridworld"]["seeds"] = gw_seeds
     params["profiles"]["smoke"]["deep"]["frames_per_task"] = FRAMES  # the synthetic curves' budget
+    params["profiles"]["smoke"]["deep"]["suites"] = ["mazes", "navigation", "laser-tag"]  # the paper's suites
     cells = map_table(Layout.from_rows(params["gridworld"]["layout"]))
     corridor = GridMap(cells).corridor_cells()
     for s in range(gw_seeds):

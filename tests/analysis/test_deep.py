@@ -187,3 +187,22 @@ def test_aggregates_have_the_contract_columns(tmp_path):
     assert list(out["selection"].columns) == ["suite", "algo", "policy", "hp", "criterion", "n_runs"]
     assert list(out["normaliser"].columns)[:3] == ["suite", "task", "reference"]
     assert isinstance(out["runs"], pd.DataFrame)
+
+
+def test_a_user_suite_is_a3c_normalised_only_when_it_says_so():
+    """params.yaml's `normalise: a3c` of a user suite (gymnasium backend) divides by the best A3C
+    run per task, as App. B.2 does for navigation and laser-tag; `raw` (or nothing) keeps returns."""
+    params = {"suites": {"mine": {"backend": "gymnasium", "normalise": "a3c"},
+                         "plain": {"backend": "gymnasium", "normalise": "raw"}, "bare": {"backend": "gymnasium"}}}
+    assert deep.normalises("mine", params) and deep.normalises("navigation", params)
+    assert not any(deep.normalises(s, params) for s in ("plain", "bare", "mazes"))
+    runs = pd.DataFrame({"algo": ["A3C"] * 4, "policy": ["task"] * 4, "task": ["t0", "t1", "t0", "t1"],
+                         "final": [4.0, 2.0, 3.0, 2.5], "hp": [HP_A, HP_A, HP_B, HP_B], "seed": [0, 0, 1, 1]})
+    scaled = deep.normaliser(runs, "mine", ["t0", "t1"], normalise=True)
+    assert scaled["divisor"].tolist() == [4.0, 2.5] and (scaled["method"] == "score = return / reference").all()
+    raw = deep.normaliser(runs, "plain", ["t0", "t1"], normalise=False)
+    assert raw["divisor"].tolist() == [1.0, 1.0] and raw["reference"].tolist() == [4.0, 2.5]
+    assert (raw["method"] == "raw returns (params.yaml: normalise: raw)").all()
+    # the paper's suites keep their rule and their bytes
+    assert deep.normaliser(runs, "mazes", ["t0", "t1"])["method"].iloc[0] == \
+        "raw returns (the paper does not normalise this suite)"

@@ -49,8 +49,12 @@ def test_figure4_and_the_performance_profiles_share_one_palette(params):
 
 
 def test_the_paper_figures_cover_the_suites(params):
-    assert set(style.SUITE_FIGURES) == set(params["suites"])
+    paper = {s for s, spec in params["suites"].items() if spec["backend"] != "gymnasium"}
+    assert set(style.SUITE_FIGURES) == paper
     assert {n for n, _ in style.SUITE_FIGURES.values()} == {5, 6, 7}
+    # a user suite (the MiniGrid example) gets a per-task figure of its own, with both policies
+    assert style.suite_figure_spec("minigrid") == ("fig_minigrid", None, ["task", "distilled"])
+    assert style.suite_figure_spec("mazes") == ("fig5", 5, ["task", "distilled"])
 
 
 def test_one_schema_per_aggregate(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import signal
@@ -13,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
+import yaml
 
 from deep_helpers import PARAMS, ROOT, short_params_file, toy_config
 from distral import cli, paths
@@ -103,16 +105,23 @@ def test_episodes_that_ended_before_non_finite_logits_are_kept(tmp_path, monkeyp
 # ---------------------------------------------------------------- kill -9 and resume
 
 
-def _train_cmd(params: Path, root: Path) -> list[str]:
-    return [sys.executable, "-m", "distral.commands.train", "--suite", "toy", "--algo", "KL+ent_2col", "--hp", HP,
+def _train_cmd_of(params: Path, root: Path, suite: str = "toy") -> list[str]:
+    return [sys.executable, "-m", "distral.commands.train", "--suite", suite, "--algo", "KL+ent_2col", "--hp", HP,
             "--seed", "3", "--profile", "smoke", "--params", str(params), "--threads", "1", "--root", str(root)]
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs kill -9")
-def test_kill_and_resume_gives_identical_numbers(tmp_path):
+@pytest.mark.parametrize("suite", ["toy", "minigrid"])  # minigrid: the gymnasium backend's episode seeding
+def test_kill_and_resume_gives_identical_numbers(tmp_path, suite):
     params = short_params_file(tmp_path)
+    if suite == "minigrid":  # 3 tasks of up to 250 steps, each step one frame: a shorter run, few evaluations
+        short = yaml.safe_load(params.read_text())
+        short["profiles"]["smoke"]["deep"].update(frames_per_task=1200, envs_per_task=2, eval_interval_frames=1200,
+                                                  eval_episodes=1)
+        params.write_text(yaml.safe_dump(short, sort_keys=False))
+    _train_cmd = functools.partial(_train_cmd_of, suite=suite)
     subprocess.run(_train_cmd(params, tmp_path / "straight"), check=True, capture_output=True)
-    rel = Path(paths.run_dir("smoke", "toy", "KL+ent_2col", HP, 3))
+    rel = Path(paths.run_dir("smoke", suite, "KL+ent_2col", HP, 3))
     expected = (tmp_path / "straight" / rel / "episodes.csv").read_text()
     expected_diagnostics = (tmp_path / "straight" / rel / "diagnostics.csv").read_text()
 

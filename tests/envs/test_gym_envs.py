@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gymnasium
+import imageio.v2 as imageio
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
@@ -21,9 +22,9 @@ def test_every_task_of_every_vizdoom_suite_is_registered():
 @pytest.mark.parametrize("env_id", ["distral/mazes-maze_3-v0", "distral/navigation-return_objects-v0",
                                     "distral/laser-tag-gen_small_1bot-v0"])
 def test_env_checker_passes(env_id, fresh_wad_cache):
-    env = gymnasium.make(env_id, resolution=[42, 42], episode_frames=64, seed=5)
+    env = gymnasium.make(env_id, render_mode="rgb_array", resolution=[42, 42], episode_frames=64, seed=5)
     try:
-        check_env(env.unwrapped, skip_render_check=True)
+        check_env(env.unwrapped)  # render check included
         obs, _ = env.reset(seed=1)
         assert obs.shape == (42, 42, 3) and obs.dtype == np.uint8
         steps, truncated = 0, False
@@ -55,3 +56,31 @@ def test_unknown_option_and_task_are_clear_errors():
         gymnasium.make("distral/mazes-maze_0-v0", colour="red")
     with pytest.raises(ValueError, match="unknown task 'maze_0'"):
         gymnasium.make("distral/mazes-maze_0-v0", tasks=[{"name": "only", "family": "goal"}])
+
+
+@pytest.mark.parametrize("env_id", ["distral/mazes-maze_0-v0", "distral/navigation-goal_locations-v0",
+                                    "distral/laser-tag-gen_small_1bot-v0"])
+def test_render_returns_the_observation_and_record_video_writes_an_episode(env_id, fresh_wad_cache, tmp_path):
+    env = gymnasium.make(env_id, render_mode="rgb_array", resolution=[42, 42], episode_frames=48, seed=2)
+    assert env.metadata["render_modes"] == ["rgb_array"] and env.render_mode == "rgb_array"
+    recorder = gymnasium.wrappers.RecordVideo(env, str(tmp_path / "videos"), episode_trigger=lambda e: True)
+    try:
+        obs, _ = recorder.reset(seed=0)
+        np.testing.assert_array_equal(env.render(), obs)  # what the agent sees, at its resolution
+        done, steps = False, 0
+        while not done:
+            obs, _, terminated, truncated, _ = recorder.step(steps % 6)
+            np.testing.assert_array_equal(env.render(), obs)
+            done, steps = terminated or truncated, steps + 1
+    finally:
+        recorder.close()
+    videos = list((tmp_path / "videos").glob("*.mp4"))
+    assert len(videos) == 1 and videos[0].stat().st_size > 1000
+    assert steps == 48 // 4
+    frames = imageio.mimread(videos[0], memtest=False)  # the reset frame and one per step
+    assert len(frames) == steps + 1 and frames[0].shape[:2] == (42, 42)
+
+
+def test_unsupported_render_mode_is_a_clear_error():
+    with pytest.raises(ValueError, match="render_mode 'human' is not supported"):
+        gymnasium.make("distral/mazes-maze_0-v0", render_mode="human")

@@ -42,6 +42,7 @@ from distral.analysis.aggregates import (  # the schemas of the tables this modu
 N_BINS = 20                 # equal bins over the budget's frames per task
 FINAL_FRACTION = 0.05       # "final" = the last 5 % of the budget (the last bin of 20)
 NORMALISED_SUITES = ("navigation", "laser-tag")  # App. B.2: normalised by the best standard A3C
+PAPER_SUITES = ("mazes", "navigation", "laser-tag")  # the paper's 3D suites; any other is a user suite
 REFERENCE_ALGO = "A3C"      # "a standard A3C agent" (App. B.2)
 POLICY_ORDER = ("task", "distilled")
 
@@ -126,10 +127,18 @@ def run_table(curves: pd.DataFrame, episodes: pd.DataFrame, infos: pd.DataFrame,
     return runs.drop(columns="last_eval")
 
 
-def normaliser(runs: pd.DataFrame, suite: str, tasks: list[str]) -> pd.DataFrame:
+def normalises(suite: str, params: dict | None = None) -> bool:
+    """Whether a suite's scores are returns / best A3C: the paper's NORMALISED_SUITES, and a user
+    suite whose params.yaml section says `normalise: a3c` (docs/gymnasium.md)."""
+    section = ((params or {}).get("suites") or {}).get(suite) or {}
+    return suite in NORMALISED_SUITES or section.get("normalise") == "a3c"
+
+
+def normaliser(runs: pd.DataFrame, suite: str, tasks: list[str], normalise: bool | None = None) -> pd.DataFrame:
     """Per task: the best A3C run's task-policy `final` (over all hp settings and seeds).
 
-    Mazes (and any suite not in NORMALISED_SUITES) keep raw returns (divisor 1). A reference
+    Mazes (and any suite not in NORMALISED_SUITES, unless `normalise` says so: a user suite's
+    `normalise: a3c`, see `normalises`) keep raw returns (divisor 1). A reference
     that is missing or not positive cannot scale returns; the task then stays raw and the
     `method` column says so (it happens at smoke budgets, where A3C may score nothing)."""
     a3c = runs[(runs["algo"] == REFERENCE_ALGO) & (runs["policy"] == "task")]
@@ -143,8 +152,9 @@ def normaliser(runs: pd.DataFrame, suite: str, tasks: list[str]) -> pd.DataFrame
                             f"mean return over the last {FINAL_FRACTION:.0%} of the budget",
                "best_hp": best["hp"] if best is not None else "", "best_seed": int(best["seed"]) if best is not None
                else -1, "n_runs": len(finals)}
-        if suite not in NORMALISED_SUITES:
-            row.update(divisor=1.0, method="raw returns (the paper does not normalise this suite)")
+        if not (suite in NORMALISED_SUITES if normalise is None else normalise):
+            row.update(divisor=1.0, method="raw returns (the paper does not normalise this suite)"
+                       if suite in PAPER_SUITES else "raw returns (params.yaml: normalise: raw)")
         elif not (reference > 0):
             row.update(divisor=1.0, method="raw returns: no positive A3C reference on this task")
         else:
@@ -200,13 +210,14 @@ def select_hps(runs: pd.DataFrame, hp_order: list[str]) -> pd.DataFrame:
 
 
 def aggregate_suite(episodes: pd.DataFrame, infos: pd.DataFrame, suite: str, budget_frames: int,
-                    hp_order: list[str], n_bins: int = N_BINS) -> dict[str, pd.DataFrame]:
-    """The four aggregates of one suite, sorted for stable bytes."""
+                    hp_order: list[str], n_bins: int = N_BINS,
+                    normalise: bool | None = None) -> dict[str, pd.DataFrame]:
+    """The four aggregates of one suite, sorted for stable bytes (`normalise`: see `normaliser`)."""
     edges = bin_edges(budget_frames, n_bins)
     curves = run_curves(episodes, edges)
     runs = run_table(curves, episodes, infos, n_bins)
     tasks = list(infos["tasks"].iloc[0]) if len(infos) else []
-    norm = normaliser(runs, suite, tasks)
+    norm = normaliser(runs, suite, tasks, normalise)
     runs, curves = apply_scores(runs, curves, norm)
     algo_order = list(dict.fromkeys(infos["algo"]))
     runs = _order(runs, algo_order, hp_order, tasks)

@@ -193,10 +193,10 @@ def figure4(suites: dict[str, dict[str, pd.DataFrame]], algos: list[str], budget
                                                "value", "band", "n_runs", "n_diverged", "status"])
 
 
-def suite_figure(tables: dict[str, pd.DataFrame], suite: str, number: int, policies: list[str], algos: list[str],
-                 budget_text: str):
-    """Figure 5/6/7: per task (columns, 4 per row) and policy (row groups): a thin line per run
-    of the selected hp and the bold mean over runs."""
+def suite_figure(tables: dict[str, pd.DataFrame], suite: str, number: int | None, policies: list[str],
+                 algos: list[str], budget_text: str):
+    """Figure 5/6/7 (a user suite's per-task figure: `number` None): per task (columns, 4 per row)
+    and policy (row groups): a thin line per run of the selected hp and the bold mean over runs."""
     colors = palette(algos)
     tasks = list(tables["normaliser"]["task"])
     random = tables["random"].set_index("task")["score"]
@@ -238,7 +238,8 @@ def suite_figure(tables: dict[str, pd.DataFrame], suite: str, number: int, polic
         handles = [plt.Line2D([], [], color=colors[a], lw=2, label=a) for a in algos]
         handles.append(plt.Line2D([], [], **RANDOM_STYLE, label=RANDOM))
         fig.legend(handles=handles, loc="outside lower center", ncol=8, frameon=False)
-        fig.suptitle(f"Figure {number}. {SUITE_TITLE.get(suite, suite)} per task: thin lines = the runs of each "
+        label = "" if number is None else f"Figure {number}. "  # a user suite has no figure number
+        fig.suptitle(f"{label}{SUITE_TITLE.get(suite, suite)} per task: thin lines = the runs of each "
                      "algorithm's best hp setting (by AUC averaged over tasks and runs), bold = their mean; dotted grey = "
                      f"a uniform random policy on the task. {budget_text}", fontsize=9)
     return fig, pd.DataFrame(records, columns=["policy", "task", "algo", "hp", "seed", "status", "frames", "score"])

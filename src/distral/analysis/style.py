@@ -23,6 +23,16 @@ if TYPE_CHECKING:
 SUITE_FIGURES = {"mazes": (5, ["task", "distilled"]), "navigation": (6, ["task", "distilled"]),
                  "laser-tag": (7, ["task"])}
 SUITE_TITLE = {"mazes": "mazes", "navigation": "navigation", "laser-tag": "laser-tag"}
+USER_POLICIES = ["task", "distilled"]  # a user suite's per-task figure draws both policies
+
+
+def suite_figure_spec(suite: str) -> tuple[str, int | None, list[str]]:
+    """(file stem, figure number or None, policies) of a suite's per-task figure: fig5-7 for the
+    paper's suites, fig_<suite> for a user suite (docs/gymnasium.md)."""
+    if suite in SUITE_FIGURES:
+        number, policies = SUITE_FIGURES[suite]
+        return f"fig{number}", number, policies
+    return f"fig_{suite}", None, USER_POLICIES
 
 # ---- colours
 # Indices into seaborn's colour-blind palette, in Table 1's order: the A3C baselines in blue /

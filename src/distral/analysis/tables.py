@@ -167,6 +167,9 @@ def table2(suites_params: Mapping[str, Mapping], runs_info: dict[str, dict]) -> 
     rows = []
     for suite, spec in suites_params.items():
         tasks = list(spec["tasks"])
+        if spec.get("backend") == "gymnasium":
+            rows.append(gymnasium_row(suite, spec, runs_info.get(suite, {})))
+            continue
         if all("bots" in t for t in tasks):
             objectives = [bots_objective(tasks, spec.get("rewards", {}))]
         else:
@@ -181,6 +184,18 @@ def table2(suites_params: Mapping[str, Mapping], runs_info: dict[str, dict]) -> 
                      "variability (paper)": PAPER_VARIABILITY.get(suite, "-"),
                      "map layout": map_layout(tasks), "objectives": "; ".join(objectives), "backend": backend})
     return pd.DataFrame(rows)
+
+
+def gymnasium_row(suite: str, spec: Mapping[str, Any], info: Mapping[str, Any]) -> dict:
+    """Table 2's row of a user suite on the gymnasium backend: its env ids; the envs define maps and rewards."""
+    tasks = list(spec["tasks"])
+    options = info.get("options") or spec
+    resolution = options.get("resolution", spec.get("resolution"))
+    return {"suite": suite, "tasks": f"{len(tasks)}: " + ", ".join(t["name"] for t in tasks),
+            "variability (paper)": "-", "map layout": "gymnasium ids: " + ", ".join(t["id"] for t in tasks),
+            "objectives": "each env's own rewards",
+            "backend": (f"{info.get('backend') or 'gymnasium'}, {resolution[0]}x{resolution[1]} RGB, action repeat "
+                        f"{options.get('action_repeat', 1)}, episodes end as each env reports")}
 
 
 # --------------------------------------------------------------------------- writing

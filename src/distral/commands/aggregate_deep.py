@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     random = runlogs.read_random_policy(suite_dir, {"profile": profile, "suite": args.suite}, tasks,
                                         int(budget["random_episodes"]))
     tables = deep.aggregate_suite(episodes, infos, args.suite, frames_per_task(budget, args.suite, profile),
-                                  list(budget["hps"]))
+                                  list(budget["hps"]), normalise=deep.normalises(args.suite, params))
     tables["random"] = deep.random_table(random, tables["normaliser"])
     metrics = {"suite": args.suite, "profile": profile, "n_bins": deep.N_BINS, "final_fraction": deep.FINAL_FRACTION,
                "algorithms": deep.suite_metrics(tables["runs"], tables["selection"]),

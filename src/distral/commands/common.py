@@ -25,4 +25,5 @@ def load(args: argparse.Namespace) -> tuple[dict, str]:
 
 def check_suite(params: dict, suite: str, source: str) -> None:
     if suite not in deep_suites(params):
-        raise ParamsError(f"{source}: key 'suites': no suite {suite!r} (known: {', '.join(deep_suites(params))})")
+        where = f"profiles.{params['profile']}.deep.suites" if suite in params.get("suites", {}) else "suites"
+        raise ParamsError(f"{source}: key '{where}': no suite {suite!r} (known: {', '.join(deep_suites(params))})")

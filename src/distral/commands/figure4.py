@@ -15,7 +15,7 @@ from distral.analysis.aggregates import read_suite
 from distral.analysis.style import save_figure
 from distral.commands.common import add_common_arguments, check_suite, load
 from distral.config import profile_budget
-from distral.sweep import deep_suites, frames_per_task
+from distral.sweep import frames_per_task
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     params, profile = load(args)
     for suite in dict.fromkeys(suite for _, suite, _, _ in figs4_7.FIG4_PANELS):  # the suites Figure 4 draws
         check_suite(params, suite, args.params)
-    suites = deep_suites(params)
+    suites = list(dict.fromkeys(suite for _, suite, _, _ in figs4_7.FIG4_PANELS))  # not a user suite's
     budget = profile_budget(params, "deep", profile)
     tables = {suite: read_suite(args.root, profile, suite) for suite in suites}
     text = figs4_7.budget_text(budget, {s: frames_per_task(budget, s, profile) for s in suites})

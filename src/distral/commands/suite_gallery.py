@@ -26,7 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     params, profile = load(args)
-    suites = args.suites or deep_suites(params)
+    # the ViZDoom suites only: a user suite's envs draw themselves (GymnasiumTask.render)
+    suites = args.suites or [s for s in deep_suites(params) if params["suites"][s].get("backend") != "gymnasium"]
     for suite in suites:
         check_suite(params, suite, args.params)
     if args.gif_steps < 1:

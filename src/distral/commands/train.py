@@ -34,6 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", default=".", help="directory under which results/ is written")
     parser.add_argument("--progress", choices=["auto", "on", "off"], default="auto",
                         help="progress bar: auto shows it on a terminal only")
+    parser.add_argument("--tensorboard", action=argparse.BooleanOptionalAction, default=None,
+                        help="write TensorBoard event files to <run dir>/tensorboard/ (default: the profile's "
+                             "deep.tensorboard, else off); the CSV logs are the same either way")
 
 
 def resolve_device(name: str) -> str:
@@ -84,7 +87,11 @@ def run(args: argparse.Namespace) -> int:
     run_dir = Run(args.suite, args.algo, args.hp, args.seed).dir(profile, args.root)
     io.check_writable(run_dir)  # before the suite is built: a read-only directory fails at once
     progress = sys.stderr.isatty() if args.progress == "auto" else args.progress == "on"
-    trainer = Trainer(config, run_dir, device=device, workers=workers, learn_threads=args.threads)
+    tensorboard = args.tensorboard
+    if tensorboard is None:
+        tensorboard = bool(params["profiles"][profile]["deep"].get("tensorboard", False))
+    trainer = Trainer(config, run_dir, device=device, workers=workers, learn_threads=args.threads,
+                      tensorboard=tensorboard)
     io.check_writable(run_dir, checkpoint_bytes(trainer))
     result = trainer.run(progress=progress, log=lambda m: print(m, flush=True))
     print(f"{result['status']}: {run_dir}", flush=True)

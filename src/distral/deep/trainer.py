@@ -39,6 +39,7 @@ from distral.deep.algorithms import Algorithm, Coefficients, algorithm, policy_d
 from distral.deep.allocator import keep_freed_memory
 from distral.deep.nets import DistralNet, TaskState, learner_pass, task_gradients
 from distral.deep.optim import make_optimiser, shared_steps, step_each
+from distral.deep.tensorboard import TensorBoard
 from distral.envs.registry import make_suite, run_suite_options
 from distral.sweep import frames_per_task
 
@@ -65,7 +66,8 @@ def resolve_run(params: Mapping[str, Any], *, suite: str, algo: str, hp: str, se
     algorithm(algo, deep["algorithms"])  # clear error for an unknown algorithm
     if seed < 0:
         raise ValueError(f"seed must be >= 0, got {seed}")
-    budget = dict(params["profiles"][profile]["deep"])
+    # not the run's: which suites the profile trains, and whether TensorBoard files are written
+    budget = {k: v for k, v in params["profiles"][profile]["deep"].items() if k not in ("suites", "tensorboard")}
     budget["frames_per_task"] = frames_per_task(budget, suite, profile)  # one number for this suite
     backend, options = run_suite_options(params, suite, budget)
     return {
@@ -93,9 +95,10 @@ def _action_repeat(env, suite, default: int) -> int:
 # --------------------------------------------------------------------------- the run
 class Trainer:
     def __init__(self, config: Mapping[str, Any], run_dir: Path, device: str = "cpu", workers: int | None = None,
-                 learn_threads: int | None = None):
+                 learn_threads: int | None = None, tensorboard: bool = False):
         self.config, self.run_dir, self.device = dict(config), Path(run_dir), torch.device(device)
         keep_freed_memory()  # speed only (distral.deep.allocator)
+        self.tensorboard = tensorboard  # TensorBoard event files beside the logs (distral.deep.tensorboard)
         self.learn_threads = learn_threads  # torch threads while learning (None: as while acting)
         budget, deep = config["budget"], config["deep"]
         self.algo: Algorithm = algorithm(config["algo"], {config["algo"]: config["algorithm"]})
@@ -348,19 +351,25 @@ class Trainer:
             f"{self.n} tasks x {self.B} envs, {self.total_updates} updates of {self.frames_per_update} frames per task"
             + (f", resumed at update {self.update}" if resumed else ""))
         report = _Report(self, progress, log)
-        status, reason = "completed", ""
+        status, reason, board = "completed", "", None
         try:
+            board = TensorBoard(self) if self.tensorboard else None
             while True:
                 if self._eval_due():
                     self.evaluate()
                 if self.update >= self.total_updates:
                     break
-                report.update(self.train_update())
+                stats = self.train_update()
+                report.update(stats)
+                if board is not None:
+                    board.record(stats)
         except Diverged as exc:
             status, reason = "diverged", str(exc)
             report.log(f"diverged at update {self.update} ({reason}); keeping the last good numbers")
         finally:
             report.close()
+            if board is not None:
+                board.close()
             self.envs.close()
             self.close_eval_envs()
         self.finish(status, reason)

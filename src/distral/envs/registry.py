@@ -56,13 +56,22 @@ class Suite:
 
 SuiteFactory = Callable[..., Suite]
 _REGISTRY: dict[tuple[str, str], SuiteFactory] = {}
+# Backends that build a suite of any name from its options (the tasks are in the options):
+# backend -> factory(name, **options). The gymnasium backend is one (distral.envs.gymnasium_backend).
+_BACKENDS: dict[str, Callable[..., Suite]] = {}
 # Modules that register suites on import (added as suites land).
-_SUITE_MODULES: tuple[str, ...] = ("distral.envs.vizdoom.suites", "distral.envs.dmlab", "distral.envs.toy")
+_SUITE_MODULES: tuple[str, ...] = ("distral.envs.vizdoom.suites", "distral.envs.dmlab", "distral.envs.toy",
+                                   "distral.envs.gymnasium_backend")
 
 
 def register_suite(name: str, backend: str, factory: SuiteFactory) -> None:
     """Register `factory(**options) -> Suite` under (name, backend)."""
     _REGISTRY[(name, backend)] = factory
+
+
+def register_backend(backend: str, factory: Callable[..., Suite]) -> None:
+    """Register `factory(name, **options) -> Suite`: a backend whose suites are defined by their options."""
+    _BACKENDS[backend] = factory
 
 
 def _import_suite_modules() -> None:
@@ -79,11 +88,14 @@ def available_suites() -> list[tuple[str, str]]:
 def make_suite(name: str, *, backend: str = "vizdoom", **options: Any) -> Suite:
     """Build the suite `name` on `backend`; a bad name or backend names the choices."""
     _import_suite_modules()
+    if backend in _BACKENDS:
+        return _BACKENDS[backend](name, **options)
     if (name, backend) not in _REGISTRY:
         names = sorted({n for n, _ in _REGISTRY})
         backends = sorted({b for n, b in _REGISTRY if n == name})
         if name in names:
-            raise ValueError(f"suite {name!r} has no backend {backend!r} (available: {', '.join(backends)})")
+            raise ValueError(f"suite {name!r} has no backend {backend!r} (available: {', '.join(backends)}; "
+                             f"any suite: {', '.join(sorted(_BACKENDS))})")
         raise ValueError(f"unknown suite {name!r} (available: {', '.join(names) or 'none'})")
     return _REGISTRY[(name, backend)](**options)
 
@@ -107,6 +119,8 @@ def run_suite_options(params: dict[str, Any], name: str, budget: dict[str, Any])
     episodes: CI time is per update). Shared by the trainer and the random-policy reference, so
     both play exactly the same tasks."""
     options = dict(params.get("suites", {}).get(name, {}) or {})
+    for key in ANALYSIS_OPTIONS:
+        options.pop(key, None)
     backend = options.pop("backend", None) or only_backend(name)
     options["resolution"] = [budget["resolution"], budget["resolution"]]  # (height, width), the suites' convention
     if budget.get("episode_frames") is not None and "episode_frames" in options:
@@ -114,6 +128,8 @@ def run_suite_options(params: dict[str, Any], name: str, budget: dict[str, Any])
     return backend, options
 
 
+# Keys of params.yaml's `suites.<name>` that the analysis reads, not the suite (normalise: raw or a3c scores).
+ANALYSIS_OPTIONS = ("normalise",)
 # Options of params.yaml's `suites.<name>` section that every backend understands;
 # the rest (maps, tasks, rewards) describe the ViZDoom tasks only.
 _COMMON_OPTIONS = ("resolution", "action_repeat")
@@ -128,9 +144,12 @@ def suite_from_params(params: dict[str, Any], name: str, backend: str | None = N
     sections = params.get("suites", {})
     if name not in sections:
         raise ValueError(f"params.yaml: key 'suites.{name}' not found (known: {', '.join(sorted(sections))})")
-    options = dict(sections[name])
+    options = {k: v for k, v in sections[name].items() if k not in ANALYSIS_OPTIONS}
     backend = backend or options.pop("backend")
     options.pop("backend", None)
+    _import_suite_modules()  # registers the backends
+    if backend in _BACKENDS:  # the section defines the suite (its tasks)
+        return make_suite(name, backend=backend, **options)
     if backend != "vizdoom":
         options = {k: options[k] for k in _COMMON_OPTIONS if k in options}
     return make_suite(name, backend=backend, **options)
