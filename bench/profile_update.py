@@ -102,7 +102,10 @@ def measure(args) -> dict:
     torch_threads, workers = actors.split_threads(args.threads)
     workers = workers if args.workers is None else args.workers
     torch.set_num_threads(torch_threads)
-    params = load_params(ROOT / "params.yaml")
+    import distral
+
+    # the params.yaml of the checkout whose code is measured (versions differ in their schema)
+    params = load_params(Path(distral.__file__).resolve().parents[2] / "params.yaml")
     config = copy.deepcopy(resolve_run(params, suite=args.suite, algo=args.algo, hp=args.hp, seed=0,
                                        profile=args.profile))
     budget = config["budget"]
