@@ -78,7 +78,7 @@ def instrument(timers: Timers) -> None:
     """Wrap the functions of each phase that this version of the code has (names differ across versions)."""
     import torch
 
-    from distral.deep import actors, nets, trainer
+    from distral.deep import actors, trainer
 
     for owner, name, phase in [
         (actors.TaskEnvs, "finish", "env wait"), (actors.TaskEnvs, "start", "env submit"),
@@ -89,7 +89,6 @@ def instrument(timers: Timers) -> None:
         (trainer.Trainer, "_log_diagnostics", "logging"), (trainer.Trainer, "_log_training_episodes", "logging"),
     ]:
         timers.wrap(owner, name, phase)
-    del nets
 
 
 def measure(args) -> dict:
@@ -125,9 +124,8 @@ def measure(args) -> dict:
             for _ in range(args.updates):
                 timers.seconds.clear()
                 start = time.perf_counter()
-                r0 = time.perf_counter()
                 batches = t.rollout()
-                rollout = time.perf_counter() - r0
+                rollout = time.perf_counter() - start
                 l0 = time.perf_counter()
                 t.learn(batches)
                 t.update += 1
