@@ -125,6 +125,22 @@ def test_sweep_sizes_follow_the_profiles():
     assert frames_per_task(budget, "laser-tag") == 660_000_000  # App. B.2
 
 
+def test_first_seed_shifts_the_deep_seeds(params_file):
+    """Pilots use seeds that no verdict run uses: first_seed moves the whole block, and the default
+    (absent) is 0, so the other profiles' runs keep their seeds."""
+    from distral.sweep import deep_runs
+
+    params = load_params(ROOT / "params.yaml")
+    assert sorted({r.seed for r in deep_runs(params, "default")}) == list(range(params["profiles"]["default"]["deep"]["seeds"]))
+    _, edit = params_file
+    path = edit(lambda d: d["profiles"]["default"]["deep"].update(first_seed=100, seeds=3))
+    seeds = sorted({r.seed for r in deep_runs(load_params(path), "default")})
+    assert seeds == [100, 101, 102]
+    bad = edit(lambda d: d["profiles"]["default"]["deep"].update(first_seed=-1))
+    with pytest.raises(ParamsError, match="profiles.default.deep.first_seed"):
+        load_params(bad)
+
+
 def test_negative_budget_names_the_leaf_key(params_file):
     _, edit = params_file
     path = edit(lambda d: d["profiles"]["default"]["deep"]["frames_per_task"].update(mazes=-129600))

@@ -4,7 +4,7 @@ Shared by the Snakefile (to expand the training jobs), the commands and the anal
 know which run logs must exist and where) and the trainer (frames per task of a suite), so
 that they can never disagree. The deep sweep is the suites of params.yaml `suites`
 x every algorithm of Table 1 (`deep.algorithms`) x the profile's hp subset
-(`profiles.<p>.deep.hps`) x its seeds 0..seeds-1 (Sec. 4.2: 9 settings x 4 runs). The grid
+(`profiles.<p>.deep.hps`) x its seeds (first_seed, default 0, and on; Sec. 4.2: 9 settings x 4 runs). The grid
 world's (Sec. 4.1) is suite "gridworld" x `gridworld.algorithms` x its one hp setting
 (paths.GRIDWORLD_HP) x the profile's seeds.
 """
@@ -66,7 +66,14 @@ def deep_runs(params: Mapping[str, Any], profile: str, suite: str | None = None)
             for s in suites
             for algo in params["deep"]["algorithms"]
             for hp in budget["hps"]
-            for seed in range(budget["seeds"])]
+            for seed in deep_seeds(budget)]
+
+
+def deep_seeds(budget: Mapping[str, Any]) -> range:
+    """The seeds of a deep budget: `seeds` consecutive ones from `first_seed` (default 0). Pilots
+    start at 100 so that no verdict ever uses a seed a pilot has seen (REPRODUCE.md, the protocol)."""
+    first = int(budget.get("first_seed", 0))
+    return range(first, first + int(budget["seeds"]))
 
 
 def frames_per_task(budget: Mapping[str, Any], suite: str, profile: str = "?") -> int:
