@@ -102,6 +102,22 @@ def command_code(command):
     return module_closure(COMMANDS[command][0])
 
 
+def run_code(command):
+    """A training rule's code input: `command_code(command)`, except for a profile whose logs
+    are shipped in git (`profiles.<p>.shipped_logs`): there a run whose logs exist is not
+    rerun because the code looks newer (a fresh clone's checkout gives every file the time of
+    the checkout, in no fixed order), while a missing run is still trained. The runs' own
+    meta.json records the commit that made them."""
+    files = command_code(command)
+
+    def code(wildcards):
+        if PARAMS["profiles"][wildcards.profile].get("shipped_logs", False):
+            return [ancient(f) for f in files]
+        return files
+
+    return code
+
+
 # ---- the part of params.yaml a job depends on: a rule's `params`, so a change reruns it
 
 

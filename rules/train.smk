@@ -5,7 +5,7 @@
 rule train_gridworld:
     """One grid-world run (Sec. 4.1): all tasks of one seed, one algorithm."""
     input:
-        command_code("gridworld"),
+        run_code("gridworld"),
     output:
         evals=f"{GRIDWORLD_RUN}/evals.csv",
         episodes=f"{GRIDWORLD_RUN}/episodes.csv",
@@ -36,7 +36,7 @@ rule train_deep:
     checkpoint (kept in the run directory, not an output); a diverged run exits 0
     with meta.json status "diverged", so it never stops the sweep."""
     input:
-        command_code("train"),
+        run_code("train"),
     output:
         episodes=f"{DEEP_RUN}/episodes.csv",
         diagnostics=f"{DEEP_RUN}/diagnostics.csv",
@@ -68,7 +68,7 @@ rule random_policy:
     runs build it: `random_episodes` episodes per task, the reference the aggregation scores
     and the learning check (claims) compares the best algorithm with."""
     input:
-        command_code("random-policy"),
+        run_code("random-policy"),
     output:
         episodes=f"{paths.SUITE_DIR}/random_policy.csv",
         meta=f"{paths.SUITE_DIR}/random_policy.json",

@@ -230,6 +230,29 @@ def test_a_code_change_reruns_what_it_affects(clone, tmp_path):
     assert jobs["train_gridworld"] == 6 and "train_deep" not in jobs
 
 
+def test_shipped_logs_are_not_retrained_for_newer_code_but_missing_runs_are(clone, tmp_path):
+    """A profile whose logs are shipped in git (`shipped_logs`): a fresh clone's checkout dates
+    the code after the logs, in no fixed order; the runs whose logs exist must not be retrained
+    (test_a_code_change_reruns_what_it_affects: without the flag, the same edit replans them
+    all), and a run whose logs are missing still is."""
+    copy = tmp_path / "clone"
+    shutil.copytree(clone, copy, symlinks=True)
+    params_file = copy / "params.yaml"
+    params = yaml.safe_load(params_file.read_text())
+    params["profiles"]["smoke"]["shipped_logs"] = True
+    params_file.write_text(yaml.safe_dump(params, sort_keys=False))
+    for name in ("deep/trainer.py", "tabular/soft_q.py", "deep/random_policy.py"):
+        code = copy / "src" / "distral" / name
+        code.write_text(code.read_text() + "\n# an edit\n")
+    jobs = planned_jobs(output(run(snakemake("-n", "figures", *SMOKE), copy)))
+    assert not {"train_deep", "train_gridworld", "random_policy"} & set(jobs), jobs
+    assert jobs.get("aggregate_deep")  # the analysis of the shipped logs reruns (its params changed)
+    missing = run_dir(copy, deep_runs(load_params(params_file), "smoke")[0])
+    shutil.rmtree(missing)
+    jobs = planned_jobs(output(run(snakemake("-n", "figures", *SMOKE), copy)))
+    assert jobs["train_deep"] == 1 and "train_gridworld" not in jobs
+
+
 def test_paper_profile_lists_756_training_runs_plus_the_grid_world(tmp_path):
     out = run(snakemake("-n", "figures", "--config", "profile=paper"), fresh_copy(tmp_path))
     jobs = planned_jobs(out.stdout)
