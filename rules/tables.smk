@@ -35,6 +35,8 @@ rule claims:
         gridworld_manifest="results/{profile}/gridworld/manifest.json",
         registry="src/distral/analysis/claims.yaml",
         registry_schema="src/distral/analysis/claims.schema.yaml",
+        protocols="protocols.yaml",
+        run_metas=lambda w: deep_run_files(w.profile, filenames=["meta.json"]),
         code=lambda w: command_code("claims"),
     output:
         report(

@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "claims": ("distral.commands.claims", "reproduced vs reported: a verdict with intervals for each claim of Sec. 4"),
     "power": ("distral.commands.power", "the power table: the minimum detectable effect of each 3D claim at n runs "
               "per algorithm, from a pilot profile's runs, and what the runs cost"),
+    "protocol": ("distral.commands.protocol", "a profile's pre-registered protocol: its settings' digest, "
+                 "checked against (or --register'ed in) protocols.yaml"),
     "train": ("distral.commands.train", "train one deep run (Sec. 4.2): all tasks of a suite, one algorithm of Table 1"),
     "random-policy": ("distral.commands.random_policy",
                       "play a uniform random policy on every task of a 3D suite: the score learning must beat"),

@@ -12,13 +12,15 @@ PACKAGES = ("distral-repro", "numpy", "pandas", "torch", "gymnasium", "vizdoom",
 
 
 def git_commit() -> dict:
-    """The commit of the working tree and whether it had uncommitted changes."""
+    """The commit of the working tree and whether it had uncommitted changes. The run logs
+    (results/, benchmarks/) do not count: a profile whose logs are shipped commits each finished
+    run while others still run (analysis.protocol checks the runs' commits)."""
     def git(*args: str) -> str:
         out = subprocess.run(["git", *args], capture_output=True, text=True, timeout=10)
         return out.stdout.strip() if out.returncode == 0 else ""
 
     try:
-        return {"commit": git("rev-parse", "HEAD") or "unknown", "dirty": bool(git("status", "--porcelain"))}
+        return {"commit": git("rev-parse", "HEAD") or "unknown", "dirty": bool(git("status", "--porcelain", "--", ".", ":!results", ":!benchmarks"))}
     except (OSError, subprocess.TimeoutExpired):
         return {"commit": "unknown", "dirty": None}
 

@@ -19,6 +19,7 @@ import pandas as pd
 from distral import paths, sweep
 from distral.analysis import aggregates, inference, measures, runlogs
 from distral.analysis import claims as C
+from distral.analysis import protocol as PR
 from distral.analysis import gridworld as G
 from distral.analysis import verdicts as V
 from distral.analysis.fig3 import GridMap
@@ -69,7 +70,10 @@ def run(args: argparse.Namespace) -> int:
     tables, figures = root / paths.TABLE_DIR.format(profile=profile), root / paths.FIGURE_DIR.format(profile=profile)
     write_csv(table, tables / "claims.csv")
     flags = [measures.normaliser_flags(d.runs, d.random, s) for s, d in suites.items()]
-    write_text(claims_markdown(table, profile, defaults) + measures.flags_markdown(flags), tables / "claims.md")
+    state = PR.check(profile, PR.settings(params, profile, registry), PR.load(root / PR.PROTOCOLS_FILE),
+                     PR.run_commits(run_metas(params, profile, root)), root)
+    write_text(claims_markdown(table, profile, defaults, PR.markdown(state, profile))
+               + measures.flags_markdown(flags), tables / "claims.md")
     write_table(scores, tables / "aggregate_scores", AGG_CAPTION.format(conf=defaults["confidence"]))
     save_figure(figure, profiles, figures / "performance_profiles")
     counts = table[table["kind"] == "claim"]["verdict"].value_counts()
@@ -291,13 +295,22 @@ def undecided_note(r) -> str:
     return f"could not have seen less than {r.mde:.3g}{gap}"
 
 
-def claims_markdown(table: pd.DataFrame, profile: str, defaults: dict) -> str:
-    """The reader's view: verdict first, effect with its interval and p-values, budget beside it."""
+def run_metas(params: dict, profile: str, root: Path) -> list[dict]:
+    """The meta.json of every deep run of the sweep that has one here (the aggregation checked
+    that every run is complete; synthetic aggregates have none): each run's commit."""
+    files = [r.dir(profile, root) / "meta.json" for r in sweep.deep_runs(params, profile)]
+    return [runlogs.read_meta(f) for f in files if f.is_file()]
+
+
+def claims_markdown(table: pd.DataFrame, profile: str, defaults: dict, protocol: list[str] = ()) -> str:
+    """The reader's view: verdict first, effect with its interval and p-values, budget beside it;
+    above them, the protocol they were decided on (analysis.protocol)."""
     claims, sanity = table[table["kind"] == "claim"], table[table["kind"] == "sanity check"]
     counts = claims["verdict"].value_counts()
     alpha, correction = defaults["alpha"], defaults["correction"]
     lines = [f"# Claims of Teh et al. (2017), Sec. 4, checked on profile `{profile}`", "",
-             " · ".join(f"**{counts.get(v, 0)}** {MARK[v]}" for v in C.VERDICTS) + " (claims of the paper)", ""]
+             " · ".join(f"**{counts.get(v, 0)}** {MARK[v]}" for v in C.VERDICTS) + " (claims of the paper)", "",
+             *protocol]
     if len(sanity):
         lines += ["**Sanity checks first** (not claims of the paper: does the best algorithm beat a uniform random "
                   "policy on the same tasks (vs_random), and does it improve on its own early score (vs_start)? "

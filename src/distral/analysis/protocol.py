@@ -1,0 +1,182 @@
+"""Pre-registered protocols (REPRODUCE.md, "Protocol"): what a profile's verdicts were decided on.
+
+A protocol fixes, before its first verdict run: the profile's budget (suites' budgets, runs per
+algorithm, seeds, hp settings, evaluation; not the resources, which change the speed, not the
+numbers), the algorithms and hp grid (`deep`), the trained suites' definitions, the grid world,
+the analysis settings (tests, alpha, correction, power, bootstrap) and the claims registry. Their
+digest, with the commit that fixed them and the date, is registered in protocols.yaml (at the
+repository's root) by `python -m distral protocol --profile P --register` and committed before
+the runs start. The claims command then states, above the verdicts, whether the settings it used
+still have the registered digest and whether every run was made after the protocol's commit, with
+the protocol's code (src/ unchanged): a verdict on changed settings is not the protocol's.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import re
+import subprocess
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+from distral import sweep
+from distral.config import ParamsError
+
+PROTOCOLS_FILE = "protocols.yaml"
+# Resources of a run: the speed, not the numbers (as the train rule's params leave them out);
+# shipped_logs only says where the logs live.
+NOT_PROTOCOL = ("threads", "device", "mem_mb", "runtime", "tensorboard")
+# The code a run executes: a run made at a commit whose src/ differs from the protocol's ran other code.
+CODE_PATHS = ("src",)
+HEADER = """\
+# Pre-registered protocols (REPRODUCE.md, "Protocol"), one per profile: the commit that fixed the
+# profile's settings (params.yaml's profile, deep, suites, gridworld and analysis sections, the
+# claims registry), the date, and their digest. Written by
+#   python -m distral protocol --profile P --register
+# on a clean checkout of that commit, and committed before the profile's first verdict run. Never
+# edited afterwards: a changed protocol is a new protocol (a new profile), whose runs start again.
+"""
+
+
+def settings(params: Mapping[str, Any], profile: str, registry: Mapping[str, Any]) -> dict:
+    """Everything the protocol of `profile` fixes, as one JSON-able mapping."""
+    chosen = params["profiles"][profile]
+    deep = {k: v for k, v in chosen["deep"].items() if k not in NOT_PROTOCOL}
+    suites = {s: params["suites"][s] for s in sweep.deep_suites(params, profile)}
+    return {"profile": profile, "budget": {"deep": deep, "gridworld": chosen["gridworld"]},
+            "deep": params["deep"], "suites": suites, "gridworld": params["gridworld"],
+            "analysis": params["analysis"], "claims_registry": registry}
+
+
+def digest(fixed: Mapping[str, Any]) -> str:
+    """sha256 of the canonical JSON of `settings(...)`: any change to a fixed setting changes it."""
+    return hashlib.sha256(json.dumps(fixed, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- the registry file
+def load(path: Path) -> dict:
+    """protocols.yaml as {profile: {commit, registered, digest}}; absent file: no protocol yet."""
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"{path}: not valid YAML ({exc})") from None
+    entries = data.get("protocols") if isinstance(data, dict) else None
+    if not isinstance(entries, dict):
+        raise ParamsError(f"{path}: key 'protocols': expected a mapping profile -> protocol")
+    for profile, entry in entries.items():
+        where = f"{path}: key 'protocols.{profile}"
+        if not isinstance(entry, dict) or set(entry) != {"commit", "registered", "digest"}:
+            raise ParamsError(f"{where}': expected exactly commit, registered, digest")
+        if not re.fullmatch(r"[0-9a-f]{40}", str(entry["commit"])):
+            raise ParamsError(f"{where}.commit': {entry['commit']!r} is not a 40-hex commit")
+        if not re.fullmatch(r"[0-9a-f]{64}", str(entry["digest"])):
+            raise ParamsError(f"{where}.digest': {entry['digest']!r} is not a sha256 digest")
+        if not isinstance(entry["registered"], datetime.date):
+            raise ParamsError(f"{where}.registered': {entry['registered']!r} is not a date (YYYY-MM-DD)")
+    return entries
+
+
+def register(path: Path, profile: str, fixed: Mapping[str, Any], root: Path, today: datetime.date) -> dict:
+    """Add `profile`'s protocol, at the checkout's HEAD, to protocols.yaml. Refuses a profile that
+    has one (a changed protocol is a new profile) and a checkout with uncommitted changes outside
+    the run logs (the commit would not be what was fixed)."""
+    entries = load(path)
+    if profile in entries:
+        raise ValueError(f"{path}: profile {profile!r} already has a protocol (commit "
+                         f"{entries[profile]['commit'][:12]}): a changed protocol is a new profile")
+    head = git(root, "rev-parse", "HEAD")
+    changed = git(root, "status", "--porcelain", "--", ".", ":!results", ":!benchmarks")
+    if head is None or changed is None:
+        raise ValueError(f"{root}: not a git checkout: a protocol is registered at a commit")
+    if changed:
+        raise ValueError(f"{root}: uncommitted changes ({changed.splitlines()[0].strip()}, ...): "
+                         "commit the protocol's settings first, then register them")
+    entries[profile] = {"commit": head, "registered": today, "digest": digest(fixed)}
+    return entries
+
+
+def dump(entries: Mapping[str, Any]) -> str:
+    body = yaml.safe_dump({"protocols": dict(entries)}, sort_keys=True) if entries else "protocols: {}\n"
+    return HEADER + body
+
+
+# --------------------------------------------------------------------------- the check
+def git(root: Path, *args: str) -> str | None:
+    """A git command's output in `root`, or None without git or outside a repository."""
+    try:
+        out = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def run_commits(metas: Iterable[Mapping[str, Any]]) -> Counter:
+    """(commit, dirty) of each run's meta.json, counted."""
+    return Counter((str(m.get("git", {}).get("commit", "unknown")), m.get("git", {}).get("dirty"))
+                   for m in metas)
+
+
+def check(profile: str, fixed: Mapping[str, Any], entries: Mapping[str, Any], commits: Counter,
+          root: Path) -> dict:
+    """The protocol's state for claims.md: registered or not, settings unchanged or not, and per
+    run commit whether it came after the protocol's commit with the protocol's code."""
+    entry = entries.get(profile)
+    result = {"registered": entry is not None, "digest": digest(fixed), "commits": commits}
+    if entry is None:
+        return result
+    result.update(entry=entry, settings_match=entry["digest"] == result["digest"], before=[], other_code=[],
+                  unchecked=[])
+
+    def known(commit: str) -> bool:
+        return commit != "unknown" and git(root, "cat-file", "-e", f"{commit}^{{commit}}") is not None
+
+    for commit, _ in commits:
+        if not (known(commit) and known(entry["commit"])):
+            result["unchecked"].append(commit)
+        elif git(root, "merge-base", "--is-ancestor", entry["commit"], commit) is None:
+            result["before"].append(commit)
+        elif git(root, "diff", "--quiet", entry["commit"], commit, "--", *CODE_PATHS) is None:
+            result["other_code"].append(commit)
+    return result
+
+
+def markdown(state: Mapping[str, Any], profile: str) -> list[str]:
+    """The lines above claims.md's verdicts."""
+    commits = state["commits"]
+    runs = sum(commits.values())
+    made = ", ".join(f"`{c[:10]}`{' (uncommitted changes)' if dirty else ''} ({n})"
+                     for (c, dirty), n in sorted(commits.items(), key=lambda kv: -kv[1]))
+    runs_line = f"Runs: {runs}, made at commit {made} (their meta.json)." if runs else "Runs: none read."
+    if not state["registered"]:
+        return [f"**Protocol: none registered** for `{profile}` ({PROTOCOLS_FILE}): these verdicts are exploratory, "
+                f"not pre-registered (settings digest `{state['digest'][:12]}`). {runs_line}", ""]
+    entry = state["entry"]
+    lines = [f"**Protocol** of `{profile}`: registered at commit `{entry['commit'][:10]}` on {entry['registered']} "
+             f"({PROTOCOLS_FILE}). "
+             + ("Its settings are the ones used here (digest `" + state["digest"][:12] + "`)."
+                if state["settings_match"] else
+                f"**Its settings were changed since** (digest registered `{entry['digest'][:12]}`, used here "
+                f"`{state['digest'][:12]}`): **these verdicts are not the protocol's**.")]
+    problems = []
+    if state["before"]:
+        problems.append("not made after the protocol's commit: " + ", ".join(f"`{c[:10]}`" for c in state["before"]))
+    if state["other_code"]:
+        problems.append("made with code (src/) other than the protocol's: "
+                        + ", ".join(f"`{c[:10]}`" for c in state["other_code"]))
+    if state["unchecked"]:
+        problems.append("not checkable here (commit unknown to this repository, or no git): "
+                        + ", ".join(f"`{c[:10]}`" for c in state["unchecked"]))
+    dirty = sum(n for (_, d), n in commits.items() if d)
+    if dirty:
+        problems.append(f"{dirty} made with uncommitted changes")
+    lines.append(runs_line + (" **Runs " + "; ".join(problems) + ".**" if problems else
+                              " Every one after the protocol's commit, with its code (src/)."))
+    return [" ".join(lines), ""]
