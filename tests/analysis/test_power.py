@@ -150,6 +150,49 @@ def write_benchmark(root: Path, profile: str, suite: str, algo: str, seed: int, 
     return path
 
 
+def simulated_finals(run_sd: float, episode_sd: float, seeds: int = 40, tasks: int = 4, seed: int = 0):
+    """Episodes of one task-policy algorithm and one distilled one: every run's tasks have a true
+    mean drawn with `run_sd` around 5, episodes scatter around it with `episode_sd`; 80 waves of 4
+    episodes over a 20,000-frame budget (16 episodes in the final bin), 8 evaluation episodes at
+    the end. Returns (episodes, runs) as power.final_sampling reads them."""
+    rng = np.random.default_rng(seed)
+    rows, runs = [], []
+    for s in range(seeds):
+        for t in range(tasks):
+            mu = 5 + run_sd * rng.standard_normal()
+            for i in range(80):
+                for env in range(4):
+                    rows.append(dict(algo="a", hp="h", seed=s, task=f"t{t}", policy="task", frames=250 * (i + 1),
+                                     episode_return=mu + episode_sd * rng.standard_normal()))
+            for e in range(8):
+                rows.append(dict(algo="a", hp="h", seed=s, task=f"t{t}", policy="distilled", frames=20000,
+                                 episode_return=mu + episode_sd * rng.standard_normal()))
+    episodes = pd.DataFrame(rows)
+    final = episodes[(episodes["frames"] > 19000) | (episodes["policy"] == "distilled")]
+    runs = final.groupby(["algo", "hp", "seed", "task", "policy"], as_index=False)["episode_return"].mean()
+    runs = runs.rename(columns={"episode_return": "final"})
+    runs["final_score"] = runs["final"] / 2.0  # a normaliser of 2: the sampling sd scales with it
+    return episodes, runs
+
+
+def test_final_sampling_finds_the_spread_s_source():
+    """Episode noise only: the whole spread is sampling, at its theoretical size (episode sd 4 /
+    sqrt(16 episodes x 4 tasks) / normaliser 2 = 0.25 for the task policy, 4 / sqrt(8 x 4) / 2 for
+    pi_0); run-to-run differences only: none of it is."""
+    episodes, runs = simulated_finals(run_sd=0.0, episode_sd=4.0)
+    out = P.final_sampling(episodes, runs, 20000).set_index("policy")
+    assert out.loc["task", "episodes_per_task"] == 16 and out.loc["distilled", "episodes_per_task"] == 8
+    assert out.loc["task", "sd_sampling"] == pytest.approx(0.25, rel=0.05)
+    assert out.loc["distilled", "sd_sampling"] == pytest.approx(4 / math.sqrt(32) / 2, rel=0.1)
+    assert out.loc["task", "sd_final"] == pytest.approx(0.25, rel=0.3)
+    assert (out["share"] > 0.6).all()
+    assert out.loc["task", "sd_at_4x"] == pytest.approx(out.loc["task", "sd_sampling"] / 2, rel=0.3)
+    episodes, runs = simulated_finals(run_sd=3.0, episode_sd=0.1)
+    out = P.final_sampling(episodes, runs, 20000)
+    assert (out["share"] < 0.01).all() and (out["sd_final"] > 0.5).all()
+    assert np.allclose(out["sd_at_4x"], out["sd_final"], rtol=0.01)
+
+
 def test_cost_is_runs_times_settings_times_the_median_run(tmp_path):
     for seed, s in enumerate([100.0, 200.0, 900.0]):
         write_benchmark(tmp_path, "pilot", "mazes", "A3C", seed, s)

@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from distral.analysis import verdicts as V
-from distral.analysis.deep import NORMALISED_SUITES
+from distral.analysis.deep import N_BINS, NORMALISED_SUITES, bin_edges, bin_of, final_bins
 
 # rules/train.smk writes one benchmark per training run: benchmarks/{profile}/{suite}/{algo}/{hp}/{seed}.tsv
 BENCHMARK_DIR = "benchmarks/{profile}/{suite}"
@@ -134,6 +134,60 @@ def pilot_runs(runs: pd.DataFrame, policy: str) -> int:
     so that a missing run lowers, never raises, a rescaled count."""
     rows = runs[runs["policy"] == policy]
     return int(rows.groupby(["algo", "hp"])["seed"].nunique().max()) if len(rows) else 0
+
+
+# ---- where the spread comes from
+
+
+def final_sampling(episodes: pd.DataFrame, runs: pd.DataFrame, budget_frames: int,
+                   n_bins: int = N_BINS) -> pd.DataFrame:
+    """Per (algo, hp, policy): how much of the run-to-run spread of the final score (the run's mean
+    over tasks, runs.csv `final_score`) the sampling of the episodes it averages explains.
+
+    A run's final score of one task is the mean of k episodes: the task policy's in its final bins
+    (deep.curve_final), the distilled policy's at its last evaluation. Their sampling variance is
+    s^2 / k, with s^2 the variance of the run's episode returns of that task over the last quarter
+    of the budget (task policy: more episodes than the final bins hold; a policy still improving
+    there inflates s^2, so the share is an upper bound) or at the last evaluation (distilled). Over
+    T tasks the score's sampling variance is sum_t (scale_t^2 s_t^2 / k_t) / T^2 (scale_t: the
+    task's normaliser, final_score / final). `sd_sampling` is its root mean over the runs, `share`
+    = sd_sampling^2 / sd_final^2 (capped at 1): the part more episodes per score could remove;
+    `sd_at_4x` the spread left with 4 times the episodes."""
+    edges = bin_edges(budget_frames, n_bins)
+    data = episodes.assign(bin=bin_of(episodes["frames"].to_numpy(), edges))
+    keys = ["algo", "hp", "seed", "task", "policy"]
+    rows = []
+    for key, group in data.groupby(keys, sort=True):
+        policy = key[-1]
+        if policy == "distilled":
+            window = variance_window = group[group["frames"] == group["frames"].max()]
+        else:
+            final = group[group["bin"] > n_bins - final_bins(n_bins)]
+            # an empty final bin is filled with the last bin that has episodes (run_curves' ffill)
+            window = final if len(final) else group[group["bin"] == group["bin"].max()]
+            variance_window = group[group["bin"] > 0.75 * n_bins]
+        k = len(window)
+        var = float(variance_window["episode_return"].var(ddof=1)) if len(variance_window) > 1 else math.nan
+        rows.append({**dict(zip(keys, key)), "k": k, "var": var})
+    sampled = pd.DataFrame(rows, columns=[*keys, "k", "var"])
+    scale = runs.assign(scale=runs["final_score"] / runs["final"])[keys + ["scale"]]
+    sampled = sampled.merge(scale, on=keys, how="left")
+    sampled["sem2"] = sampled["scale"] ** 2 * sampled["var"] / sampled["k"]
+    per_run = sampled.groupby(["algo", "hp", "seed", "policy"]).agg(sem2=("sem2", "sum"), tasks=("task", "size"))
+    per_run["sem2"] /= per_run["tasks"] ** 2
+    scores = runs.groupby(["algo", "hp", "seed", "policy"])["final_score"].mean().rename("score")
+    per_run = per_run.join(scores, how="inner").reset_index()
+    out = []
+    for (algo, hp, policy), g in per_run.groupby(["algo", "hp", "policy"], sort=False):
+        sd_final = float(g["score"].std(ddof=1)) if len(g) > 1 else math.nan
+        sd_sampling = math.sqrt(float(g["sem2"].mean()))
+        share = min(1.0, sd_sampling ** 2 / sd_final ** 2) if sd_final > 0 else math.nan
+        between = max(sd_final ** 2 - sd_sampling ** 2, 0.0) if pd.notna(sd_final) else math.nan
+        out.append({"algo": algo, "hp": hp, "policy": policy, "runs": len(g), "episodes_per_task": float(
+            sampled[(sampled["algo"] == algo) & (sampled["hp"] == hp) & (sampled["policy"] == policy)]["k"].mean()),
+            "sd_final": sd_final, "sd_sampling": sd_sampling, "share": share,
+            "sd_at_4x": math.sqrt(between + sd_sampling ** 2 / 4) if pd.notna(between) else math.nan})
+    return pd.DataFrame(out)
 
 
 # ---- what the runs cost

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from distral import paths, sweep
-from distral.analysis import aggregates
+from distral.analysis import aggregates, runlogs
 from distral.analysis import claims as C
 from distral.analysis import power as P
 from distral.commands import claims as CC
@@ -99,7 +99,24 @@ def profile_table(params: dict, root: Path, registry: dict,
     rows = [claim_row(evaluated[r.claim], r, suites, defaults, counts, costs[r.suite])
             for r in decided.itertuples(index=False)]
     rows += [missing_row(c, profile) for c in deep if c["suite"] not in suites]
+    sampling = [suite_sampling(params, root, s, suites[s]) for s in present]
+    for cost, part in zip(costs.values(), sampling):
+        cost["sampling"] = part
     return pd.DataFrame(rows), pd.DataFrame(list(costs.values())), defaults
+
+
+def suite_sampling(params: dict, root: Path, suite: str, data) -> pd.DataFrame | None:
+    """The final score's sampling share (power.final_sampling) from the suite's run logs; None
+    where the logs are not here (only the aggregates were shipped or pulled)."""
+    profile = params["profile"]
+    runs = sweep.deep_runs(params, profile, suite)
+    if not all((r.dir(profile, root) / "episodes.csv").is_file() for r in runs):
+        return None
+    episodes, _ = runlogs.read_deep_runs(runs, profile, root)
+    table = P.final_sampling(episodes, data.runs, data.frames_per_task)
+    order = {a: i for i, a in enumerate(params["deep"]["algorithms"])}  # Table 1's order, task policy first
+    return table.sort_values(["algo", "policy"], key=lambda col: col.map(order) if col.name == "algo"
+                             else col.map({"task": 0, "distilled": 1})).reset_index(drop=True)
 
 
 def claim_row(e: dict, decided, suites: dict, defaults: dict, counts: list[int], cost: dict) -> dict:
@@ -182,6 +199,22 @@ def power_markdown(table: pd.DataFrame, costs: pd.DataFrame, counts: list[int], 
         lines.append(f"| {c.profile} | {c.suite} | {c.frames_per_task} | {c.settings} | {c.benchmarked_runs} | "
                      f"{_hours(c.median_run_s)} | " + " | ".join(_hours(getattr(c, f"run_hours_n{n}")) for n in counts)
                      + " |")
+    lines += ["", "## Where the spread of the final score comes from", "",
+              "Per algorithm and policy: the sd over runs of the final score (mean over tasks), the part of it the "
+              "sampling of the episodes behind each score explains (the task policy's final bins, the distilled "
+              "policy's last evaluation; the episodes' variance from the last quarter of the budget, an upper bound "
+              "if the policy still improves there), its share of the variance, and the sd left with 4 times the "
+              "episodes per score. The rest is run-to-run: only more runs cut it.", ""]
+    for c in costs.itertuples(index=False):
+        if not isinstance(c.sampling, pd.DataFrame):
+            lines.append(f"- {c.profile} / {c.suite}: the run logs are not here (aggregates only)")
+            continue
+        lines += [f"{c.profile} / {c.suite}:", "",
+                  "| algo | hp | policy | runs | episodes per task | sd of final score | sampling sd | sampling share "
+                  "| sd with 4x episodes |", "|---" * 9 + "|"]
+        lines += [f"| {r.algo} | {r.hp} | {r.policy} | {r.runs} | {r.episodes_per_task:.3g} | {r.sd_final:.3g} | "
+                  f"{r.sd_sampling:.3g} | {r.share:.2g} | {r.sd_at_4x:.3g} |" for r in c.sampling.itertuples(index=False)]
+        lines.append("")
     untested = table[table["reason"] != ""]
     if len(untested):
         lines += ["", "## Without a test at the pilot", ""]
