@@ -208,8 +208,10 @@ def gridworld_evals(seeds: int, points: int = 12) -> pd.DataFrame:
 
 def seal_aggregates(root: Path) -> None:
     """Hand-made (or hand-edited) aggregates need the checksum manifest the aggregate reader checks."""
-    for suite in ["mazes", "navigation", "laser-tag", "gridworld"]:
+    for suite in ["mazes", "navigation", "laser-tag", "gridworld", "mazes-mini"]:
         outputs = [*(root / f"results/smoke/{suite}").glob("*.csv")]
+        if not outputs:
+            continue
         write_json(aggregates.manifest(root, "test", [], {p: p for p in outputs}),
                    aggregates.manifest_file(root, "smoke", suite))
 
@@ -285,6 +287,30 @@ def test_cli_end_to_end_same_bytes(tmp_path):
     markdown = (tmp_path / "paper_tables/smoke/claims.md").read_text()
     assert "**Sanity checks first**" in markdown
     assert "minus its own early score (the mean of its curve over the first 0.25 of the budget" in markdown
+
+
+def test_a_scaled_down_variant_is_asked_the_mazes_claims_as_a_family_of_its_own(tmp_path):
+    """mazes-mini (params.yaml `variant_of: mazes`), trained beside the paper's suites: every mazes
+    claim is asked of it under the id "mazes-mini:<id>", decided on its own runs (here the
+    baselines win on it, where Distral wins on mazes) with its own Holm family, and claims.md
+    says that it is not the paper's suite."""
+    params_file = write_inputs(tmp_path, levels(2.0, 1.0))
+    for name, frame in make_suite(levels(1.0, 2.0), seed=7, suite="mazes-mini").items():
+        write_csv(frame, tmp_path / f"results/smoke/mazes-mini/{name}.csv")
+    seal_aggregates(tmp_path)
+    params = yaml.safe_load(params_file.read_text())
+    params["profiles"]["smoke"]["deep"]["suites"].append("mazes-mini")
+    params_file.write_text(yaml.safe_dump(params, sort_keys=False))
+    assert cli.main(["claims", "--profile", "smoke", "--params", str(params_file), "--root", str(tmp_path)]) == 0
+    table = pd.read_csv(tmp_path / "paper_tables/smoke/claims.csv").set_index("claim")
+    mazes = [c["id"] for c in C.load_registry()["claims"] if c["suite"] == "mazes"]
+    variant = table[table["suite"] == "mazes-mini"]
+    assert sorted(variant.index) == sorted(f"mazes-mini:{c}" for c in mazes)
+    assert table.loc["mazes-distral-final", "verdict"] == "reproduced"
+    assert table.loc["mazes-mini:mazes-distral-final", "verdict"] == "contradicted"
+    assert all(variant.loc[f"mazes-mini:{c}", "family_size"] == table.loc[c, "family_size"] for c in mazes)
+    text = (tmp_path / "paper_tables/smoke/claims.md").read_text()
+    assert "**mazes-mini** is the mazes scaled down" in text and "`mazes-mini:mazes-distral-final`" in text
 
 
 def test_cli_missing_aggregate_exits_2_and_writes_nothing(tmp_path, capsys):

@@ -16,7 +16,7 @@ from distral.envs.registry import available_suites, make_suite, suite_from_param
 from distral.envs.vizdoom.engine import ACTION_NAMES
 from distral.envs.vizdoom.suites import DEFAULTS
 
-SUITES = ("mazes", "navigation", "laser-tag")
+SUITES = ("mazes", "mazes-mini", "navigation", "laser-tag")
 FAST = {"episode_frames": 400, "maps_per_wad": 2}
 
 
@@ -250,6 +250,8 @@ def test_params_yaml_suites_match_code_defaults():
     for name in SUITES:
         section = dict(params["suites"][name])
         assert section.pop("backend") == "vizdoom"
+        assert section.pop("variant_of", "mazes" if name == "mazes-mini" else None) == (
+            "mazes" if name == "mazes-mini" else None)  # the analysis's key: which paper suite it scales down
         assert section == DEFAULTS[name]
         assert suite_from_params(params, name).task_names == tuple(t["name"] for t in DEFAULTS[name]["tasks"])
 

@@ -86,6 +86,18 @@ def load_registry(path: str | Path | None = None) -> dict:
     return registry
 
 
+def asked_claims(registry: dict, params: dict, suites: list[str]) -> list[dict]:
+    """The registry's claims, then, for every suite of `suites` that params.yaml declares a scaled-down
+    variant of a paper suite (`suites.<s>.variant_of`), that suite's claims asked of the variant:
+    id "<s>:<id>", suite <s> (a family of its own for Holm). The paper's claims keep their ids."""
+    asked = list(registry["claims"])
+    for suite in suites:
+        of = ((params.get("suites") or {}).get(suite) or {}).get("variant_of")
+        if of:
+            asked += [{**c, "id": f"{suite}:{c['id']}", "suite": suite} for c in registry["claims"] if c["suite"] == of]
+    return asked
+
+
 def _check_claim(claim: dict, where: str) -> None:
     """Rules the schema cannot state: what each statistic needs."""
     stat, pairing = claim["statistic"], claim.get("pairing", "all")

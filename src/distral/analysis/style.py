@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 # Figures 5-7 (App. C): suite -> (figure number, policies drawn); laser-tag shows task policies only.
 SUITE_FIGURES = {"mazes": (5, ["task", "distilled"]), "navigation": (6, ["task", "distilled"]),
                  "laser-tag": (7, ["task"])}
-SUITE_TITLE = {"mazes": "mazes", "navigation": "navigation", "laser-tag": "laser-tag"}
+SUITE_TITLE = {"mazes": "mazes", "navigation": "navigation", "laser-tag": "laser-tag",
+               "mazes-mini": "mazes-mini (the mazes scaled down, not the paper's)"}
 USER_POLICIES = ["task", "distilled"]  # a user suite's per-task figure draws both policies
 
 

@@ -49,12 +49,13 @@ def run(args: argparse.Namespace) -> int:
     check_algorithms(registry, params)
     root = Path(args.root)
     defaults = verdict_settings(params, registry)
-    wanted = {c["suite"] for c in registry["claims"]} - {"gridworld"}
+    asked = C.asked_claims(registry, params, sweep.deep_suites(params))
+    wanted = {c["suite"] for c in asked} - {"gridworld"}
     order = sweep.deep_suites(params) + sorted(wanted - set(sweep.deep_suites(params)))
     budget = profile_budget(params, "deep", profile)
     suites = {s: C.read_suite(root, profile, s, sweep.frames_per_task(budget, s, profile)) for s in order}
     grid = GridInputs(params, profile, root, registry)
-    evaluated = [evaluate(claim, suites, grid, params, profile, defaults) for claim in registry["claims"]]
+    evaluated = [evaluate(claim, suites, grid, params, profile, defaults) for claim in asked]
     table = sanity_checks_first(decide(evaluated, suites, registry, defaults))
     table1 = {algo: i for i, algo in enumerate(params["deep"]["algorithms"])}  # Table 1's order
     order = {"algo": table1, "policy": {"task": 0, "distilled": 1}}
@@ -72,7 +73,11 @@ def run(args: argparse.Namespace) -> int:
     flags = [measures.normaliser_flags(d.runs, d.random, s) for s, d in suites.items()]
     state = PR.check(profile, PR.settings(params, profile, registry), PR.load(root / PR.PROTOCOLS_FILE),
                      PR.run_commits(run_metas(params, profile, root)), root)
-    write_text(claims_markdown(table, profile, defaults, PR.markdown(state, profile))
+    variants = [f"**{s}** is the {of} scaled down (smaller mazes, the same reward rules: a deviation, "
+                f"REPRODUCE.md): its rows `{s}:<id>` ask it the {of}' claims, as a family of their own; they "
+                f"are not the paper's suite." for s in suites
+                for of in [((params.get("suites") or {}).get(s) or {}).get("variant_of")] if of]
+    write_text(claims_markdown(table, profile, defaults, PR.markdown(state, profile) + [*variants, ""] * bool(variants))
                + measures.flags_markdown(flags), tables / "claims.md")
     write_table(scores, tables / "aggregate_scores", AGG_CAPTION.format(conf=defaults["confidence"]))
     save_figure(figure, profiles, figures / "performance_profiles")

@@ -88,7 +88,7 @@ def profile_table(params: dict, root: Path, registry: dict,
     CC.check_algorithms(registry, params)
     defaults = CC.verdict_settings(params, registry)
     budget = profile_budget(params, "deep", profile)
-    deep = [c for c in registry["claims"] if c["suite"] != "gridworld"]
+    deep = [c for c in C.asked_claims(registry, params, sweep.deep_suites(params, profile)) if c["suite"] != "gridworld"]
     present = present_suites(root, profile, deep)
     suites = {s: C.read_suite(root, profile, s, sweep.frames_per_task(budget, s, profile)) for s in present}
     tested = [c for c in deep if c["suite"] in suites]

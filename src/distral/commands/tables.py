@@ -30,6 +30,8 @@ TABLE1_CAPTION = (
 TABLE2_CAPTION = ("Table 2. The 3D task suites as built here (ViZDoom stand-ins for the DeepMind Lab levels of "
                   "the paper's Table 2); backend and resolution as logged by the {profile} runs.")
 
+VARIANT_NOTE = (" {suite}: the {of} scaled down (smaller mazes, the same reward rules), not the paper's suite "
+                "(a deviation, REPRODUCE.md); the {of}' claims are asked of it separately.")
 USER_SUITES_NOTE = (" User suites (gymnasium backend, docs/gymnasium.md): {suites}; their scores are raw returns "
                     "or returns / best A3C as params.yaml's `normalise` says, and the paper's claims are not "
                     "asked of them.")
@@ -49,17 +51,18 @@ def run(args: argparse.Namespace) -> int:
     frames = ", ".join(f"{s} {frames_per_task(budget, s, profile):,} env frames per task" for s in suites)
     budget_text = f"{frames}; {len(budget['hps'])} hp setting(s) x {budget['seeds']} seeds"
     caption = TABLE1_CAPTION.format(conf=settings["confidence"], profile=profile, budget=budget_text)
-    users = [s for s in suites if s not in PAPER_SUITES]
-    if users:  # said only when there is one: the paper's profiles keep their captions
-        caption += USER_SUITES_NOTE.format(suites=", ".join(users))
+    variants = {s: params["suites"][s]["variant_of"] for s in suites if params["suites"][s].get("variant_of")}
+    users = [s for s in suites if s not in PAPER_SUITES and s not in variants]
+    notes = ((USER_SUITES_NOTE.format(suites=", ".join(users)) if users else "")  # said only when there is one
+             + "".join(VARIANT_NOTE.format(suite=s, of=of) for s, of in variants.items()))
+    caption += notes
     readable = tables.table1_readable(table, suites)
     write_csv(table, out / "table1.csv")
     write_text(tables.to_markdown(readable, caption), out / "table1.md")
     write_text(tables.to_latex(readable, caption), out / "table1.tex")
     info = {suite: _suite_info(params, profile, suite, args.root) for suite in suites}
     table2 = tables.table2({s: params["suites"][s] for s in suites}, info)
-    tables.write_table(table2, out / "table2", TABLE2_CAPTION.format(profile=profile)
-                       + (USER_SUITES_NOTE.format(suites=", ".join(users)) if users else ""))
+    tables.write_table(table2, out / "table2", TABLE2_CAPTION.format(profile=profile) + notes)
     print(tables.to_markdown(readable, caption))
     print(f"Tables 1 and 2 written to {out}/table{{1,2}}.{{md,csv,tex}}")
     return 0

@@ -128,8 +128,9 @@ def run_suite_options(params: dict[str, Any], name: str, budget: dict[str, Any])
     return backend, options
 
 
-# Keys of params.yaml's `suites.<name>` that the analysis reads, not the suite (normalise: raw or a3c scores).
-ANALYSIS_OPTIONS = ("normalise",)
+# Keys of params.yaml's `suites.<name>` that the analysis reads, not the suite (normalise: raw or a3c
+# scores; variant_of: the paper suite whose claims a scaled-down variant is asked).
+ANALYSIS_OPTIONS = ("normalise", "variant_of")
 # Options of params.yaml's `suites.<name>` section that every backend understands;
 # the rest (maps, tasks, rewards) describe the ViZDoom tasks only.
 _COMMON_OPTIONS = ("resolution", "action_repeat")

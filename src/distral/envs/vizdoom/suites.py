@@ -1,4 +1,5 @@
-"""The three ViZDoom suites of Table 2 (`mazes`, `navigation`, `laser-tag`) and their registration.
+"""The three ViZDoom suites of Table 2 (`mazes`, `navigation`, `laser-tag`), the mazes scaled
+down (`mazes-mini`, a deviation: see DEFAULTS) and their registration.
 
 `DEFAULTS` holds each suite's settings and task list; params.yaml's `suites:`
 section mirrors it (a test keeps the two equal) and any key can be overridden with
@@ -19,8 +20,8 @@ from distral.envs.vizdoom.tasks import DoorTask, GoalTask, LaserTagTask, MazeSpe
 _TEXTURES = ("STARTAN2", "BROWN1", "GRAY1", "STONE2", "TEKGREN2", "BIGBRIK1", "BRICK7", "METAL2")
 
 
-def _maze_task(i: int, size: int, rooms: int, apples: int) -> dict[str, Any]:
-    return {"name": f"maze_{i}", "family": "goal", "size": size, "rooms": rooms, "layout_seed": i,
+def _maze_task(i: int, size: int, rooms: int, apples: int, prefix: str = "maze") -> dict[str, Any]:
+    return {"name": f"{prefix}_{i}", "family": "goal", "size": size, "rooms": rooms, "layout_seed": i,
             "apples": apples, "texture": _TEXTURES[i]}
 
 
@@ -30,6 +31,17 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "maps_per_wad": 32, "rewards": {"apple": 1.0, "goal": 10.0},
         "tasks": [_maze_task(i, size, rooms, apples) for i, (size, rooms, apples) in enumerate(
             [(9, 1, 6), (11, 1, 6), (11, 2, 8), (13, 2, 8), (13, 3, 10), (15, 3, 10), (15, 4, 12), (17, 4, 12)])],
+    },
+    # The mazes scaled down in the spirit of MinAtar (Young & Tian 2019): the same task family and
+    # reward rules (apples, a goal that respawns the agent) in mazes of 7-11 cells instead of
+    # 9-17, with fewer apples, so that a laptop's budget shows learning with enough runs per
+    # algorithm to decide the mazes' claims (issue 18). Not the paper's suite: named as such
+    # wherever it appears (params.yaml `variant_of: mazes`).
+    "mazes-mini": {
+        "resolution": [84, 84], "action_repeat": 4, "episode_frames": 3600, "turn_degrees": 20.0,
+        "maps_per_wad": 32, "rewards": {"apple": 1.0, "goal": 10.0},
+        "tasks": [_maze_task(i, size, rooms, apples, prefix="mini") for i, (size, rooms, apples) in enumerate(
+            [(7, 1, 3), (7, 1, 3), (9, 1, 4), (9, 2, 4), (9, 2, 4), (11, 2, 5), (11, 2, 5), (11, 3, 5)])],
     },
     "navigation": {
         "resolution": [84, 84], "action_repeat": 4, "episode_frames": 3600, "turn_degrees": 20.0,
@@ -73,7 +85,8 @@ _TASK_KEYS = {
     "doors": {"name", "family", "door_closed_probability"} | _MAZE_KEYS,
     "laser-tag": {"name", "family", "objects", "bots", "bot_skill", "map"} | _MAZE_KEYS,
 }
-_REWARD_KEYS = {"mazes": {"apple", "goal"}, "navigation": {"apple", "goal", "object", "delivery"},
+GOAL_SUITES = ("mazes", "mazes-mini")  # every task of theirs is a goal task
+_REWARD_KEYS = {"mazes": {"apple", "goal"}, "mazes-mini": {"apple", "goal"}, "navigation": {"apple", "goal", "object", "delivery"},
                 "laser-tag": {"tag", "object"}}
 
 
@@ -105,7 +118,7 @@ def _family(suite: str, task: dict[str, Any]) -> str:
 
 def _check_task(suite: str, task: dict[str, Any]) -> None:
     family = _family(suite, task)
-    if family not in _TASK_KEYS or (suite == "mazes" and family != "goal"):
+    if family not in _TASK_KEYS or (suite in GOAL_SUITES and family != "goal"):
         raise ValueError(f"suite {suite!r}, task {task['name']!r}: key 'family': unknown family {family!r}")
     unknown = sorted(set(task) - _TASK_KEYS[family])
     if unknown:
