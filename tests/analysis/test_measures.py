@@ -259,6 +259,7 @@ def test_cli_records_undecidable_claims_as_inconclusive_with_the_reason(tmp_path
     nav_rows = table[table["suite"] == "navigation"]
     assert (nav_rows["verdict"] == "inconclusive").all()
     assert nav_rows["reason"].str.contains("A3C normaliser of task\\(s\\) t2 not clearly above").all()
+    assert (nav_rows["runs_per_algo"] == 6).all()  # the runs it would rest on, not 0: it has no test
     for cid in ("lt-1col-beats-2col-early", "lt-improves"):
         assert table.loc[cid, "verdict"] == "inconclusive"
         assert table.loc[cid, "reason"].startswith("no early data at this budget: the first curve bin with data "

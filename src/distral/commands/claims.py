@@ -245,7 +245,9 @@ def claim_row(e: dict, p_adjusted: float, adjusted_at, m: int, suites: dict, def
     for name, variant in e["variants"].items():  # the variant replaces the claim's p in its family
         row[name] = C.verdict(variant, min_runs, adjusted_at(variant.p), alpha)[0]
     row.update(e["budget"])
-    row["runs_per_algo"] = est.n_min  # the fewest runs behind any compared algorithm
+    # the fewest runs behind any compared algorithm; a claim without a test (Undecidable: no early
+    # data, a flagged normaliser) gives the suite's fewest runs per algorithm, not 0
+    row["runs_per_algo"] = est.n_min or row["runs_per_algo"]
     row["detail"] = "; ".join(x for x in (est.detail, est.reason if est.reason != reason else "") if x)
     row["sentence"] = claim["sentence"]
     return row
@@ -275,7 +277,8 @@ def deep_budget(data: C.SuiteData, claim: dict, params: dict, profile: str) -> d
     runs = data.runs[data.runs["policy"] == claim.get("policy", "task")]
     hps = runs["hp"].nunique()  # every setting: good_fraction pools them, the others choose among them
     reached = int(runs["frames_reached"].min()) if len(runs) else 0
-    return {"frames_per_task": reached or data.frames_per_task, "runs_per_algo": 0, "hp_settings": hps}
+    fewest = int(runs.groupby(["algo", "hp"])["seed"].nunique().min()) if len(runs) else 0
+    return {"frames_per_task": reached or data.frames_per_task, "runs_per_algo": fewest, "hp_settings": hps}
 
 
 def _num(x) -> str:
