@@ -19,11 +19,17 @@ from distral.analysis.style import line_style, palette  # noqa: E402
 TAU_LABEL = "tau: (final - random) / (best A3C - random)"
 
 
+MISSING_NOTE = ("not drawn: {suites} (no task whose best A3C run is clearly above the random policy, so no "
+                "common scale; claims.md lists the tasks)")
+
+
 def performance_profiles_figure(profiles: pd.DataFrame, profile: str,
-                                algorithms: Mapping[str, Mapping[str, Any]]) -> plt.Figure:
-    """`algorithms`: params.yaml deep.algorithms (their order sets the colours, as in Figure 4)."""
+                                algorithms: Mapping[str, Mapping[str, Any]], trained: list[str] = ()) -> plt.Figure:
+    """`algorithms`: params.yaml deep.algorithms (their order sets the colours, as in Figure 4);
+    `trained`: the profile's suites, so that a suite without a panel is named with the reason."""
     colors = palette(list(algorithms))
     suites = list(dict.fromkeys(profiles["suite"]))
+    missing = [s for s in trained if s not in suites]
     if not suites:  # every task of every suite flagged (measures.normaliser_flags): nothing on the scale
         fig, ax = plt.subplots(figsize=(4.2, 3.4))
         ax.text(0.5, 0.5, "no task whose best A3C run is clearly above random", ha="center", fontsize=8)
@@ -45,4 +51,7 @@ def performance_profiles_figure(profiles: pd.DataFrame, profile: str,
                title="algorithm (scores)", title_fontsize=7)
     fig.suptitle(f"Performance profiles of the task policies, selected hp, profile {profile}", fontsize=10)
     fig.tight_layout()
+    if missing:
+        fig.subplots_adjust(bottom=0.25)
+        fig.text(0.01, 0.01, MISSING_NOTE.format(suites=", ".join(missing)), fontsize=7, ha="left", va="bottom")
     return fig

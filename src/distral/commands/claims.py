@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     profiles = pd.concat([C.performance_profile(d, s) for s, d in suites.items()], ignore_index=True)
     profiles = profiles.sort_values("algo", key=by_table1, kind="stable").sort_values(
         "suite", key=lambda col: col.map(list(suites).index), kind="stable").reset_index(drop=True)
-    figure = performance_profiles_figure(profiles, profile, params["deep"]["algorithms"])
+    figure = performance_profiles_figure(profiles, profile, params["deep"]["algorithms"], list(suites))
 
     tables, figures = root / paths.TABLE_DIR.format(profile=profile), root / paths.FIGURE_DIR.format(profile=profile)
     write_csv(table, tables / "claims.csv")
