@@ -267,7 +267,8 @@ class Trainer:
     def _passes(self, batches: list[dict]) -> list[range]:
         """The tasks of each learner pass: as many tasks per pass as keep its frames within
         LEARNER_PIXELS_PER_PASS (all 8 tasks at the default profile's shapes, one at the paper's)."""
-        T1, B, H, W = np.shape(batches[0]["obs"])[:4]
+        obs = batches[0]["obs"]  # T+1 arrays [B, H, W, C]: their shape, not a stacked copy
+        T1, (B, H, W) = len(obs), obs[0].shape[:3]
         k = max(1, LEARNER_PIXELS_PER_PASS // (T1 * B * H * W))
         return [range(c, min(c + k, self.n)) for c in range(0, self.n, k)]
 
