@@ -206,3 +206,15 @@ def test_a_user_suite_is_a3c_normalised_only_when_it_says_so():
     # the paper's suites keep their rule and their bytes
     assert deep.normaliser(runs, "mazes", ["t0", "t1"])["method"].iloc[0] == \
         "raw returns (the paper does not normalise this suite)"
+
+
+def test_final_averages_the_chosen_last_share_of_the_budget():
+    """A curve whose bin k holds k: final is 20 over the last 5 % (one bin of 20), 19.5 over 10 %,
+    18.5 over 20 % (params.yaml analysis.final_fraction), and the normaliser says which it used."""
+    curve = pd.DataFrame({"bin": np.arange(1, 21), "return": np.arange(1, 21, dtype=float)})
+    assert deep.curve_final(curve, 20) == 20.0
+    assert deep.curve_final(curve, 20, 0.10) == 19.5
+    assert deep.curve_final(curve, 20, 0.20) == 18.5
+    runs = pd.DataFrame({"algo": "A3C", "policy": "task", "task": "t", "final": [3.0], "hp": "h", "seed": 0})
+    norm = deep.normaliser(runs, "navigation", ["t"], final_fraction=0.2)
+    assert "over the last 20% of the budget" in norm.loc[0, "statistic"]

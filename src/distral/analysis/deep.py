@@ -40,7 +40,8 @@ from distral.analysis.aggregates import (  # the schemas of the tables this modu
 )
 
 N_BINS = 20                 # equal bins over the budget's frames per task
-FINAL_FRACTION = 0.05       # "final" = the last 5 % of the budget (the last bin of 20)
+FINAL_FRACTION = 0.05       # "final" = the last 5 % of the budget (the last bin of 20), unless
+                            # params.yaml analysis.final_fraction says otherwise
 NORMALISED_SUITES = ("navigation", "laser-tag")  # App. B.2: normalised by the best standard A3C
 PAPER_SUITES = ("mazes", "navigation", "laser-tag")  # the paper's 3D suites; any other is a user suite
 REFERENCE_ALGO = "A3C"      # "a standard A3C agent" (App. B.2)
@@ -89,9 +90,9 @@ def curve_auc(curve: pd.DataFrame) -> float:
     return float(heights.mean()) if len(heights) else math.nan
 
 
-def curve_final(curve: pd.DataFrame, n_bins: int) -> float:
-    """Task policy: mean of the curve over the last `final_bins` bins."""
-    heights = curve.loc[curve["bin"] > n_bins - final_bins(n_bins), "return"]
+def curve_final(curve: pd.DataFrame, n_bins: int, fraction: float = FINAL_FRACTION) -> float:
+    """Task policy: mean of the curve over its last `fraction` of the budget (final_bins bins)."""
+    heights = curve.loc[curve["bin"] > n_bins - final_bins(n_bins, fraction), "return"]
     return float(heights.mean()) if len(heights) else math.nan
 
 
@@ -102,7 +103,8 @@ def last_evaluation(episodes: pd.DataFrame) -> pd.DataFrame:
     return last.groupby([*RUN_KEYS, "task"], as_index=False)["episode_return"].mean()
 
 
-def run_table(curves: pd.DataFrame, episodes: pd.DataFrame, infos: pd.DataFrame, n_bins: int) -> pd.DataFrame:
+def run_table(curves: pd.DataFrame, episodes: pd.DataFrame, infos: pd.DataFrame, n_bins: int,
+              final_fraction: float = FINAL_FRACTION) -> pd.DataFrame:
     """One row per (run, task, policy the algorithm has): status, frames reached, raw auc and final.
 
     A (run, task) without any episode of a policy (a budget shorter than one episode) gets NaN."""
@@ -116,7 +118,7 @@ def run_table(curves: pd.DataFrame, episodes: pd.DataFrame, infos: pd.DataFrame,
                              "frames_reached": info.frames_reached})
     runs = pd.DataFrame(rows)
     keys = [*RUN_KEYS, "task", "policy"]
-    stats = [{**dict(zip(keys, key)), "auc": curve_auc(c), "final": curve_final(c, n_bins)}
+    stats = [{**dict(zip(keys, key)), "auc": curve_auc(c), "final": curve_final(c, n_bins, final_fraction)}
              for key, c in curves.groupby(keys, sort=True)]
     stats = pd.DataFrame(stats, columns=[*keys, "auc", "final"])
     runs = runs.merge(stats, on=keys, how="left")
@@ -134,7 +136,8 @@ def normalises(suite: str, params: dict | None = None) -> bool:
     return suite in NORMALISED_SUITES or section.get("normalise") == "a3c"
 
 
-def normaliser(runs: pd.DataFrame, suite: str, tasks: list[str], normalise: bool | None = None) -> pd.DataFrame:
+def normaliser(runs: pd.DataFrame, suite: str, tasks: list[str], normalise: bool | None = None,
+               final_fraction: float = FINAL_FRACTION) -> pd.DataFrame:
     """Per task: the best A3C run's task-policy `final` (over all hp settings and seeds).
 
     Mazes (and any suite not in NORMALISED_SUITES, unless `normalise` says so: a user suite's
@@ -149,7 +152,7 @@ def normaliser(runs: pd.DataFrame, suite: str, tasks: list[str], normalise: bool
         reference = float(best["final"]) if best is not None else math.nan
         row = {"suite": suite, "task": task, "reference": reference,
                "statistic": f"max over {REFERENCE_ALGO} runs (all hp settings and seeds) of the task policy's "
-                            f"mean return over the last {FINAL_FRACTION:.0%} of the budget",
+                            f"mean return over the last {final_fraction:.0%} of the budget",
                "best_hp": best["hp"] if best is not None else "", "best_seed": int(best["seed"]) if best is not None
                else -1, "n_runs": len(finals)}
         if not (suite in NORMALISED_SUITES if normalise is None else normalise):
@@ -210,14 +213,14 @@ def select_hps(runs: pd.DataFrame, hp_order: list[str]) -> pd.DataFrame:
 
 
 def aggregate_suite(episodes: pd.DataFrame, infos: pd.DataFrame, suite: str, budget_frames: int,
-                    hp_order: list[str], n_bins: int = N_BINS,
-                    normalise: bool | None = None) -> dict[str, pd.DataFrame]:
+                    hp_order: list[str], n_bins: int = N_BINS, normalise: bool | None = None,
+                    final_fraction: float = FINAL_FRACTION) -> dict[str, pd.DataFrame]:
     """The four aggregates of one suite, sorted for stable bytes (`normalise`: see `normaliser`)."""
     edges = bin_edges(budget_frames, n_bins)
     curves = run_curves(episodes, edges)
-    runs = run_table(curves, episodes, infos, n_bins)
+    runs = run_table(curves, episodes, infos, n_bins, final_fraction)
     tasks = list(infos["tasks"].iloc[0]) if len(infos) else []
-    norm = normaliser(runs, suite, tasks, normalise)
+    norm = normaliser(runs, suite, tasks, normalise, final_fraction)
     runs, curves = apply_scores(runs, curves, norm)
     algo_order = list(dict.fromkeys(infos["algo"]))
     runs = _order(runs, algo_order, hp_order, tasks)

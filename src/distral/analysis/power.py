@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from distral.analysis import verdicts as V
-from distral.analysis.deep import N_BINS, NORMALISED_SUITES, bin_edges, bin_of, final_bins
+from distral.analysis.deep import FINAL_FRACTION, N_BINS, NORMALISED_SUITES, bin_edges, bin_of, final_bins
 
 # rules/train.smk writes one benchmark per training run: benchmarks/{profile}/{suite}/{algo}/{hp}/{seed}.tsv
 BENCHMARK_DIR = "benchmarks/{profile}/{suite}"
@@ -140,7 +140,7 @@ def pilot_runs(runs: pd.DataFrame, policy: str) -> int:
 
 
 def final_sampling(episodes: pd.DataFrame, runs: pd.DataFrame, budget_frames: int,
-                   n_bins: int = N_BINS) -> pd.DataFrame:
+                   n_bins: int = N_BINS, final_fraction: float = FINAL_FRACTION) -> pd.DataFrame:
     """Per (algo, hp, policy): how much of the run-to-run spread of the final score (the run's mean
     over tasks, runs.csv `final_score`) the sampling of the episodes it averages explains.
 
@@ -162,7 +162,7 @@ def final_sampling(episodes: pd.DataFrame, runs: pd.DataFrame, budget_frames: in
         if policy == "distilled":
             window = variance_window = group[group["frames"] == group["frames"].max()]
         else:
-            final = group[group["bin"] > n_bins - final_bins(n_bins)]
+            final = group[group["bin"] > n_bins - final_bins(n_bins, final_fraction)]
             # an empty final bin is filled with the last bin that has episodes (run_curves' ffill)
             window = final if len(final) else group[group["bin"] == group["bin"].max()]
             variance_window = group[group["bin"] > 0.75 * n_bins]

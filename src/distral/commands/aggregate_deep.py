@@ -28,6 +28,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_common_arguments(parser)
 
 
+def final_fraction(params: dict) -> float:
+    """The share of the budget whose curve the task policy's `final` averages (params.yaml
+    analysis.final_fraction; the aggregation's 5 % when absent)."""
+    return float(params["analysis"].get("final_fraction", deep.FINAL_FRACTION))
+
+
 def run(args: argparse.Namespace) -> int:
     params, profile = load(args)
     check_suite(params, args.suite, args.params)
@@ -39,9 +45,10 @@ def run(args: argparse.Namespace) -> int:
     random = runlogs.read_random_policy(suite_dir, {"profile": profile, "suite": args.suite}, tasks,
                                         int(budget["random_episodes"]))
     tables = deep.aggregate_suite(episodes, infos, args.suite, frames_per_task(budget, args.suite, profile),
-                                  list(budget["hps"]), normalise=deep.normalises(args.suite, params))
+                                  list(budget["hps"]), normalise=deep.normalises(args.suite, params),
+                                  final_fraction=final_fraction(params))
     tables["random"] = deep.random_table(random, tables["normaliser"])
-    metrics = {"suite": args.suite, "profile": profile, "n_bins": deep.N_BINS, "final_fraction": deep.FINAL_FRACTION,
+    metrics = {"suite": args.suite, "profile": profile, "n_bins": deep.N_BINS, "final_fraction": final_fraction(params),
                "algorithms": deep.suite_metrics(tables["runs"], tables["selection"]),
                "random_policy": {"score": deep.finite_or_none(deep.random_score(tables["random"])),
                                  "n_episodes_per_task": int(budget["random_episodes"])}}

@@ -21,6 +21,7 @@ from distral import paths, sweep
 from distral.analysis import aggregates, runlogs
 from distral.analysis import claims as C
 from distral.analysis import power as P
+from distral.commands import aggregate_deep
 from distral.commands import claims as CC
 from distral.commands.common import add_common_arguments
 from distral.config import load_params, profile_budget
@@ -113,7 +114,8 @@ def suite_sampling(params: dict, root: Path, suite: str, data) -> pd.DataFrame |
     if not all((r.dir(profile, root) / "episodes.csv").is_file() for r in runs):
         return None
     episodes, _ = runlogs.read_deep_runs(runs, profile, root)
-    table = P.final_sampling(episodes, data.runs, data.frames_per_task)
+    table = P.final_sampling(episodes, data.runs, data.frames_per_task,
+                             final_fraction=aggregate_deep.final_fraction(params))
     order = {a: i for i, a in enumerate(params["deep"]["algorithms"])}  # Table 1's order, task policy first
     return table.sort_values(["algo", "policy"], key=lambda col: col.map(order) if col.name == "algo"
                              else col.map({"task": 0, "distilled": 1})).reset_index(drop=True)
