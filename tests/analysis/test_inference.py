@@ -49,8 +49,11 @@ def test_figure4_and_the_performance_profiles_share_one_palette(params):
 
 
 def test_the_paper_figures_cover_the_suites(params):
-    paper = {s for s, spec in params["suites"].items() if spec["backend"] != "gymnasium"}
+    paper = {s for s, spec in params["suites"].items() if spec["backend"] != "gymnasium" and "variant_of" not in spec}
     assert set(style.SUITE_FIGURES) == paper
+    # a scaled-down variant is not the paper's: a figure of its own, named as the variant
+    assert style.suite_figure_spec("mazes-mini") == ("fig_mazes-mini", None, ["task", "distilled"])
+    assert "scaled down" in style.SUITE_TITLE["mazes-mini"]
     assert {n for n, _ in style.SUITE_FIGURES.values()} == {5, 6, 7}
     # a user suite (the MiniGrid example) gets a per-task figure of its own, with both policies
     assert style.suite_figure_spec("minigrid") == ("fig_minigrid", None, ["task", "distilled"])
