@@ -19,8 +19,8 @@ import pandas as pd
 from distral import paths, sweep
 from distral.analysis import aggregates, inference, measures, runlogs
 from distral.analysis import claims as C
-from distral.analysis import protocol as PR
 from distral.analysis import gridworld as G
+from distral.analysis import protocol as PR
 from distral.analysis import verdicts as V
 from distral.analysis.fig3 import GridMap
 from distral.analysis.profiles import performance_profiles_figure
@@ -73,12 +73,8 @@ def run(args: argparse.Namespace) -> int:
     flags = [measures.normaliser_flags(d.runs, d.random, s) for s, d in suites.items()]
     state = PR.check(profile, PR.settings(params, profile, registry), PR.load(root / PR.PROTOCOLS_FILE),
                      PR.run_commits(run_metas(params, profile, root)), root)
-    variants = [f"**{s}** is the {of} scaled down (smaller mazes, the same reward rules: a deviation, "
-                f"REPRODUCE.md): its rows `{s}:<id>` ask it the {of}' claims, as a family of their own; they "
-                f"are not the paper's suite." for s in suites
-                for of in [((params.get("suites") or {}).get(s) or {}).get("variant_of")] if of]
-    write_text(claims_markdown(table, profile, defaults, PR.markdown(state, profile) + [*variants, ""] * bool(variants))
-               + measures.flags_markdown(flags), tables / "claims.md")
+    above = PR.markdown(state, profile) + variant_lines(params, list(suites))
+    write_text(claims_markdown(table, profile, defaults, above) + measures.flags_markdown(flags), tables / "claims.md")
     write_table(scores, tables / "aggregate_scores", AGG_CAPTION.format(conf=defaults["confidence"]))
     save_figure(figure, profiles, figures / "performance_profiles")
     counts = table[table["kind"] == "claim"]["verdict"].value_counts()
@@ -301,6 +297,18 @@ def undecided_note(r) -> str:
         return "no effect of any size detectable at this budget"
     gap = f" ({r.mde_gap_fraction:.2g} of the random-to-best gap)" if pd.notna(r.mde_gap_fraction) else ""
     return f"could not have seen less than {r.mde:.3g}{gap}"
+
+
+def variant_lines(params: dict, suites: list[str]) -> list[str]:
+    """claims.md's note on each scaled-down variant among `suites` (params.yaml `variant_of`)."""
+    lines = []
+    for suite in suites:
+        of = ((params.get("suites") or {}).get(suite) or {}).get("variant_of")
+        if of:
+            lines += [f"**{suite}** is the {of} scaled down (smaller mazes, the same reward rules: a deviation, "
+                      f"REPRODUCE.md): its rows `{suite}:<id>` ask it the claims of {of}, as a family of their "
+                      "own; it is not the paper's suite.", ""]
+    return lines
 
 
 def run_metas(params: dict, profile: str, root: Path) -> list[dict]:

@@ -48,12 +48,13 @@ def run(args: argparse.Namespace) -> int:
     names = args.profiles or [args.profile]
     parts = [profile_table(load_params(args.params, {"profile": p} if p else None), root, registry, counts)
              for p in names]
-    table = pd.concat([t for t, _, _ in parts], ignore_index=True)
-    costs = pd.concat([c for _, c, _ in parts], ignore_index=True)
+    table = pd.concat([t for t, _, _, _ in parts], ignore_index=True)
+    costs = pd.concat([c for _, c, _, _ in parts], ignore_index=True)
+    sampling = [s for _, _, _, part in parts for s in part]
     profiles = list(dict.fromkeys(table["profile"]))
     out = (root / paths.TABLE_DIR.format(profile=profiles[0]) / "power" if len(profiles) == 1
            else root / STACKED.format(name="+".join(profiles)))
-    text = power_markdown(table, costs, counts, parts[0][2])
+    text = power_markdown(table, costs, counts, parts[0][2], sampling)
     write_csv(table, out.with_suffix(".csv"))
     write_text(text, out.with_suffix(".md"))
     print(text)
@@ -82,9 +83,10 @@ def present_suites(root: Path, profile: str, deep: list[dict]) -> list[str]:
 
 
 def profile_table(params: dict, root: Path, registry: dict,
-                  counts: list[int]) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """One pilot profile's rows (every 3D claim, sanity checks first in each suite), its suites' costs
-    and the verdict settings (alpha, power) the MDEs use."""
+                  counts: list[int]) -> tuple[pd.DataFrame, pd.DataFrame, dict, list[tuple]]:
+    """One pilot profile's rows (every 3D claim, sanity checks first in each suite), its suites' costs,
+    the verdict settings (alpha, power) the MDEs use and, per suite, (profile, suite, the final
+    score's sampling share or None)."""
     profile = params["profile"]
     CC.check_algorithms(registry, params)
     defaults = CC.verdict_settings(params, registry)
@@ -100,10 +102,8 @@ def profile_table(params: dict, root: Path, registry: dict,
     rows = [claim_row(evaluated[r.claim], r, suites, defaults, counts, costs[r.suite])
             for r in decided.itertuples(index=False)]
     rows += [missing_row(c, profile) for c in deep if c["suite"] not in suites]
-    sampling = [suite_sampling(params, root, s, suites[s]) for s in present]
-    for cost, part in zip(costs.values(), sampling):
-        cost["sampling"] = part
-    return pd.DataFrame(rows), pd.DataFrame(list(costs.values())), defaults
+    sampling = [(profile, s, suite_sampling(params, root, s, suites[s])) for s in present]
+    return pd.DataFrame(rows), pd.DataFrame(list(costs.values())), defaults, sampling
 
 
 def suite_sampling(params: dict, root: Path, suite: str, data) -> pd.DataFrame | None:
@@ -165,7 +165,8 @@ def _hours(x: float) -> str:
     return "" if pd.isna(x) else f"{x:.3g}"
 
 
-def power_markdown(table: pd.DataFrame, costs: pd.DataFrame, counts: list[int], settings: dict) -> str:
+def power_markdown(table: pd.DataFrame, costs: pd.DataFrame, counts: list[int], settings: dict,
+                   sampling: list[tuple] = ()) -> str:
     profiles = ", ".join(f"`{p}`" for p in dict.fromkeys(table["profile"]))
     pilots = sorted({int(n) for n in table["pilot_runs"].dropna() if n >= 2})
     uncertainty = "; ".join(f"from {n} runs x{lo:.2g} to x{hi:.3g}" for n in pilots
@@ -207,15 +208,15 @@ def power_markdown(table: pd.DataFrame, costs: pd.DataFrame, counts: list[int], 
               "policy's last evaluation; the episodes' variance from the last quarter of the budget, an upper bound "
               "if the policy still improves there), its share of the variance, and the sd left with 4 times the "
               "episodes per score. The rest is run-to-run: only more runs cut it.", ""]
-    for c in costs.itertuples(index=False):
-        if not isinstance(c.sampling, pd.DataFrame):
-            lines.append(f"- {c.profile} / {c.suite}: the run logs are not here (aggregates only)")
+    for profile, suite, share in sampling:
+        if share is None:
+            lines.append(f"- {profile} / {suite}: the run logs are not here (aggregates only)")
             continue
-        lines += [f"{c.profile} / {c.suite}:", "",
+        lines += [f"{profile} / {suite}:", "",
                   "| algo | hp | policy | runs | episodes per task | sd of final score | sampling sd | sampling share "
                   "| sd with 4x episodes |", "|---" * 9 + "|"]
         lines += [f"| {r.algo} | {r.hp} | {r.policy} | {r.runs} | {r.episodes_per_task:.3g} | {r.sd_final:.3g} | "
-                  f"{r.sd_sampling:.3g} | {r.share:.2g} | {r.sd_at_4x:.3g} |" for r in c.sampling.itertuples(index=False)]
+                  f"{r.sd_sampling:.3g} | {r.share:.2g} | {r.sd_at_4x:.3g} |" for r in share.itertuples(index=False)]
         lines.append("")
     untested = table[table["reason"] != ""]
     if len(untested):

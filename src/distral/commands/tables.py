@@ -31,7 +31,7 @@ TABLE2_CAPTION = ("Table 2. The 3D task suites as built here (ViZDoom stand-ins 
                   "the paper's Table 2); backend and resolution as logged by the {profile} runs.")
 
 VARIANT_NOTE = (" {suite}: the {of} scaled down (smaller mazes, the same reward rules), not the paper's suite "
-                "(a deviation, REPRODUCE.md); the {of}' claims are asked of it separately.")
+                "(a deviation, REPRODUCE.md); the claims of {of} are asked of it separately.")
 USER_SUITES_NOTE = (" User suites (gymnasium backend, docs/gymnasium.md): {suites}; their scores are raw returns "
                     "or returns / best A3C as params.yaml's `normalise` says, and the paper's claims are not "
                     "asked of them.")
