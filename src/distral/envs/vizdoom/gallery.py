@@ -21,7 +21,7 @@ import numpy as np  # noqa: E402
 import omg  # noqa: E402
 import omg.udmf  # noqa: E402
 
-from distral.envs.registry import make_suite  # noqa: E402
+from distral.envs.registry import ANALYSIS_OPTIONS, make_suite  # noqa: E402
 from distral.envs.vizdoom import wad as wadlib  # noqa: E402
 from distral.envs.vizdoom.scripted import scripted_agent  # noqa: E402
 from distral.io import atomic_path  # noqa: E402
@@ -94,7 +94,7 @@ def suite_panel(params: dict, name: str, out: Path) -> list[dict]:
 
 def _picture_suite(params: dict, name: str):
     """The suite as params.yaml configures it, rendered at PICTURE_RESOLUTION."""
-    options = {k: v for k, v in params["suites"][name].items() if k != "backend"}
+    options = {k: v for k, v in params["suites"][name].items() if k != "backend" and k not in ANALYSIS_OPTIONS}
     options.update(resolution=PICTURE_RESOLUTION, maps_per_wad=1)
     return make_suite(name, backend="vizdoom", **options)
 
