@@ -33,9 +33,10 @@ def test_the_pilot_s_logs_are_shipped_complete():
 @pytest.fixture(scope="module", params=COMPLETE)
 def shipped(request, tmp_path_factory) -> tuple[str, Path]:
     copy = fresh_copy(tmp_path_factory.mktemp(request.param))
-    later = time.time() + 60  # the code checked out after the logs, as a clone may do
-    for path in (copy / "src").rglob("*.py"):
-        os.utime(path, (later, later))
+    earlier = time.time() - 3600  # the logs checked out before the code, as a clone may do
+    for path in (copy / "results" / request.param).rglob("*"):
+        if path.is_file():
+            os.utime(path, (earlier, earlier))
     return request.param, copy
 
 

@@ -116,7 +116,7 @@ def test_every_profile_has_random_episodes_and_the_schema_needs_it(tmp_path):
 
     params = yaml.safe_load((REPO / "params.yaml").read_text())
     counts = {p: params["profiles"][p]["deep"]["random_episodes"] for p in params["profiles"]}
-    assert set(counts) == {"smoke", "default", "paper"}
+    assert {"smoke", "default", "paper"} <= set(counts)  # and the pilots
     assert all(isinstance(n, int) and n >= 1 for n in counts.values()), counts
     params["profiles"]["default"]["deep"]["random_episodes"] = 0
     bad = tmp_path / "params.yaml"
