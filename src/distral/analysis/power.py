@@ -177,15 +177,15 @@ def final_sampling(episodes: pd.DataFrame, runs: pd.DataFrame, budget_frames: in
     per_run["sem2"] /= per_run["tasks"] ** 2
     scores = runs.groupby(["algo", "hp", "seed", "policy"])["final_score"].mean().rename("score")
     per_run = per_run.join(scores, how="inner").reset_index()
+    episodes_per_task = sampled.groupby(["algo", "hp", "policy"])["k"].mean()
     out = []
     for (algo, hp, policy), g in per_run.groupby(["algo", "hp", "policy"], sort=False):
         sd_final = float(g["score"].std(ddof=1)) if len(g) > 1 else math.nan
         sd_sampling = math.sqrt(float(g["sem2"].mean()))
         share = min(1.0, sd_sampling ** 2 / sd_final ** 2) if sd_final > 0 else math.nan
         between = max(sd_final ** 2 - sd_sampling ** 2, 0.0) if pd.notna(sd_final) else math.nan
-        out.append({"algo": algo, "hp": hp, "policy": policy, "runs": len(g), "episodes_per_task": float(
-            sampled[(sampled["algo"] == algo) & (sampled["hp"] == hp) & (sampled["policy"] == policy)]["k"].mean()),
-            "sd_final": sd_final, "sd_sampling": sd_sampling, "share": share,
+        out.append({"algo": algo, "hp": hp, "policy": policy, "runs": len(g),
+                    "episodes_per_task": float(episodes_per_task[(algo, hp, policy)]), "sd_final": sd_final, "sd_sampling": sd_sampling, "share": share,
             "sd_at_4x": math.sqrt(between + sd_sampling ** 2 / 4) if pd.notna(between) else math.nan})
     return pd.DataFrame(out)
 
