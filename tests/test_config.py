@@ -194,3 +194,22 @@ def test_claims_registry_error_names_the_file_passed_and_the_claim_id(tmp_path):
     path.write_text(yaml.safe_dump(registry))
     with pytest.raises(ParamsError, match=rf"^{path}: claim {registry['claims'][8]['id']}: key 'claims.8.threshold'"):
         claims.load_registry(path)
+
+
+def test_seeds_per_suite_give_each_suite_its_runs(params_file):
+    """`seeds` per suite (the default spends its runs on mazes): each suite its own count, captions
+    say so, and a suite without a count is named."""
+    from distral import sweep
+
+    _, edit = params_file
+    counts = {"mazes": 3, "navigation": 1, "laser-tag": 2}
+    params = load_params(edit(lambda d: d["profiles"]["default"]["deep"].update(seeds=counts)))
+    runs = sweep.deep_runs(params, "default")
+    assert {s: sorted({r.seed for r in runs if r.suite == s}) for s in counts} == {
+        "mazes": [0, 1, 2], "navigation": [0], "laser-tag": [0, 1]}
+    budget = params["profiles"]["default"]["deep"]
+    assert sweep.seeds_text(budget, ["mazes", "navigation"]) == "seeds: mazes 3, navigation 1"
+    assert sweep.seeds_text(budget, ["mazes"]) == "3 seeds"
+    params = load_params(edit(lambda d: d["profiles"]["default"]["deep"].update(seeds={"mazes": 3})))
+    with pytest.raises(ParamsError, match=r"profiles.default.deep.seeds': no value for suite '(navigation|laser-tag)'"):
+        sweep.deep_runs(params, "default")

@@ -66,23 +66,37 @@ def deep_runs(params: Mapping[str, Any], profile: str, suite: str | None = None)
             for s in suites
             for algo in params["deep"]["algorithms"]
             for hp in budget["hps"]
-            for seed in deep_seeds(budget)]
+            for seed in deep_seeds(budget, s, profile)]
 
 
-def deep_seeds(budget: Mapping[str, Any]) -> range:
-    """The seeds of a deep budget: `seeds` consecutive ones from `first_seed` (default 0). Pilots
-    start at 100 so that no verdict ever uses a seed a pilot has seen (REPRODUCE.md, the protocol)."""
+def deep_seeds(budget: Mapping[str, Any], suite: str, profile: str = "?") -> range:
+    """The seeds of a suite under a deep budget: `seeds` (a number for every suite, or per suite)
+    consecutive ones from `first_seed` (default 0). Pilots start at 100 so that no verdict ever
+    uses a seed a pilot has seen (REPRODUCE.md, the protocol)."""
     first = int(budget.get("first_seed", 0))
-    return range(first, first + int(budget["seeds"]))
+    return range(first, first + per_suite(budget, "seeds", suite, profile))
+
+
+def seeds_text(budget: Mapping[str, Any], suites: list[str], profile: str = "?") -> str:
+    """"4 seeds", or "seeds: mazes 5, navigation 2" when the suites' counts differ (captions)."""
+    counts = {s: per_suite(budget, "seeds", s, profile) for s in suites}
+    if len(set(counts.values())) == 1:
+        return f"{next(iter(counts.values()))} seeds"
+    return "seeds: " + ", ".join(f"{s} {n}" for s, n in counts.items())
+
+
+def per_suite(budget: Mapping[str, Any], key: str, suite: str, profile: str = "?") -> int:
+    """A deep budget's `key` for `suite`: one number for every suite, or a mapping suite -> number."""
+    value = budget[key]
+    if isinstance(value, Mapping):
+        if suite not in value:
+            raise ParamsError(f"key 'profiles.{profile}.deep.{key}': no value for suite {suite!r} "
+                              f"(it has {', '.join(value)})")
+        return int(value[suite])
+    return int(value)
 
 
 def frames_per_task(budget: Mapping[str, Any], suite: str, profile: str = "?") -> int:
     """Env frames per task of `suite` under a profile's deep budget: a number for every suite,
     or a mapping suite -> number (App. B.2: N = 4e8 for mazes and navigation, 6.6e8 for laser-tag)."""
-    frames = budget["frames_per_task"]
-    if isinstance(frames, Mapping):
-        if suite not in frames:
-            raise ParamsError(f"key 'profiles.{profile}.deep.frames_per_task': no budget for suite {suite!r} "
-                              f"(it has {', '.join(frames)})")
-        return int(frames[suite])
-    return int(frames)
+    return per_suite(budget, "frames_per_task", suite, profile)

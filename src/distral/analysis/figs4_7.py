@@ -31,6 +31,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
+from distral import sweep  # noqa: E402
 from distral.analysis.deep import per_run_scores, random_score  # noqa: E402
 from distral.analysis.style import RANDOM_STYLE, RC, SUITE_TITLE, palette, score_label  # noqa: E402
 
@@ -247,5 +248,6 @@ def suite_figure(tables: dict[str, pd.DataFrame], suite: str, number: int | None
 
 def budget_text(budget: dict, suites_frames: dict[str, int]) -> str:
     frames = ", ".join(f"{s} {f:,}" for s, f in suites_frames.items())
-    return (f"Budget: {frames} env frames per task; {len(budget['hps'])} hp setting(s) x {budget['seeds']} seeds.")
+    return (f"Budget: {frames} env frames per task; {len(budget['hps'])} hp setting(s) x "
+            f"{sweep.seeds_text(budget, list(suites_frames))}.")
 

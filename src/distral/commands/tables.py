@@ -17,7 +17,7 @@ from distral.analysis.aggregates import read_suite
 from distral.commands.common import add_common_arguments, load
 from distral.config import profile_budget
 from distral.io import write_csv, write_text
-from distral.sweep import deep_runs, deep_suites, frames_per_task
+from distral.sweep import deep_runs, deep_suites, frames_per_task, seeds_text
 
 TABLE1_CAPTION = (
     "Table 1. The seven algorithms (alpha; logits of the task policies, eq 12) and, per suite, the AUC "
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     aggregates = {suite: read_suite(args.root, profile, suite) for suite in suites}
     table = tables.table1(params["deep"]["algorithms"], aggregates, settings)
     frames = ", ".join(f"{s} {frames_per_task(budget, s, profile):,} env frames per task" for s in suites)
-    budget_text = f"{frames}; {len(budget['hps'])} hp setting(s) x {budget['seeds']} seeds"
+    budget_text = f"{frames}; {len(budget['hps'])} hp setting(s) x {seeds_text(budget, suites, profile)}"
     caption = TABLE1_CAPTION.format(conf=settings["confidence"], profile=profile, budget=budget_text)
     variants = {s: params["suites"][s]["variant_of"] for s in suites if params["suites"][s].get("variant_of")}
     users = [s for s in suites if s not in PAPER_SUITES and s not in variants]

@@ -1,0 +1,82 @@
+"""tools/run_shipped.py, which trains a shipped profile (the reference) over several sessions:
+its order, its deadline, and end to end in a fresh copy: every job run and committed on its own,
+nothing left untracked, and a second start with nothing to do."""
+
+import datetime as dt
+import importlib.util
+import subprocess
+import sys
+
+import yaml
+
+from distral.config import load_params
+from pipeline_helpers import ROOT, fresh_copy, output, run
+
+SPEC = importlib.util.spec_from_file_location("run_shipped", ROOT / "tools" / "run_shipped.py")
+run_shipped = importlib.util.module_from_spec(SPEC)
+SPEC.loader.exec_module(run_shipped)
+
+PARAMS = load_params(ROOT / "params.yaml")
+
+
+def test_the_reference_s_jobs_come_random_policies_then_grid_world_then_seed_by_seed():
+    jobs = run_shipped.jobs_of(PARAMS, "reference")
+    kinds = [key[0] for key, _, _ in jobs]
+    suites = run_shipped.sweep.deep_suites(PARAMS, "reference")
+    assert kinds[:len(suites)] == ["random"] * len(suites)
+    grid = len(run_shipped.sweep.gridworld_runs(PARAMS, "reference"))
+    assert set(kinds[len(suites):len(suites) + grid]) == {"gridworld"}
+    deep = [str(target) for _, target, _ in jobs[len(suites) + grid:]]
+    seeds = [int(t.split("/")[-2]) for t in deep]
+    assert seeds == sorted(seeds) and len(deep) == 8 * 7 * len(suites)
+    # every algorithm of a suite within a seed before the next seed
+    assert {t.split("/")[3] for t in deep[:7 * len(suites)]} == set(PARAMS["deep"]["algorithms"])
+
+
+def test_no_job_starts_that_would_end_after_the_deadline():
+    jobs = [(("mazes", "A3C"), "a", []), (("navigation", "A3C"), "b", [])]
+    seconds = {("mazes", "A3C"): [1000.0], ("navigation", "A3C"): [100.0]}
+    limit = lambda key: 3600.0  # noqa: E731
+    soon = dt.datetime.now() + dt.timedelta(seconds=600)
+    assert run_shipped.next_job(jobs, seconds, limit, None)[0] is jobs[0]
+    job, need = run_shipped.next_job(jobs, seconds, limit, soon)  # the long one does not fit
+    assert job is jobs[1] and need == 100.0 * run_shipped.SAFETY
+    assert run_shipped.next_job(jobs, seconds, limit, dt.datetime.now())[0] is None
+    # a job never run before: its suite's longest, else the profile's runtime limit
+    assert run_shipped.estimate(("mazes", "KL_1col"), seconds, 3600.0) == 1000.0 * run_shipped.SAFETY
+    assert run_shipped.estimate(("laser-tag", "A3C"), seconds, 3600.0) == 3600.0
+
+
+def test_every_job_is_committed_as_it_finishes_and_a_restart_has_nothing_to_do(tmp_path):
+    copy = fresh_copy(tmp_path / "repo")
+    params = yaml.safe_load((copy / "params.yaml").read_text())
+    budget = params["profiles"]["smoke"]
+    budget["shipped_logs"] = True
+    budget["gridworld"]["seeds"] = 1
+    budget["deep"]["suites"] = ["navigation"]
+    params["profiles"]["pilot_ship"] = budget  # a pilot* name: .gitignore tracks its logs
+    (copy / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+    for cmd in (["git", "init", "-q"], git + ["add", "-A"], git + ["commit", "-qm", "start"]):
+        run(cmd, copy)
+    env_git = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+               "GIT_COMMITTER_EMAIL": "t@t"}
+    done = subprocess.run([sys.executable, "tools/run_shipped.py", "--profile", "pilot_ship"], cwd=copy,
+                          capture_output=True, text=True, env={**run_shipped.os.environ, **env_git})
+    assert done.returncode == 0, output(done)[-3000:]
+    jobs = run_shipped.jobs_of(load_params(copy / "params.yaml"), "pilot_ship")
+    assert len(jobs) == 1 + 2 + 7
+    assert all((copy / target).is_file() for _, target, _ in jobs)
+    log = run(["git", "log", "--format=%s"], copy).stdout.splitlines()
+    assert len(log) == 1 + len(jobs) and all("finished" in line for line in log[:-1]), log
+    tracked = run(["git", "ls-files", "results/pilot_ship", "benchmarks/pilot_ship"], copy).stdout.split()
+    assert sum(t.endswith("meta.json") for t in tracked) == 2 + 7
+    assert sum(t.endswith(".tsv") for t in tracked) == len(jobs)
+    assert not run(["git", "status", "--porcelain", "results", "benchmarks"], copy).stdout.strip()
+    again = run([sys.executable, "tools/run_shipped.py", "--profile", "pilot_ship"], copy)
+    assert f"{len(jobs)} of {len(jobs)} jobs done, 0 to run" in again.stdout
+
+
+def test_a_profile_whose_logs_are_not_shipped_is_refused():
+    out = run([sys.executable, "tools/run_shipped.py", "--profile", "smoke"], ROOT, ok=False)
+    assert out.returncode != 0 and "profiles.smoke.shipped_logs is not true" in output(out)
