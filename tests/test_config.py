@@ -213,3 +213,18 @@ def test_seeds_per_suite_give_each_suite_its_runs(params_file):
     params = load_params(edit(lambda d: d["profiles"]["default"]["deep"].update(seeds={"mazes": 3})))
     with pytest.raises(ParamsError, match=r"profiles.default.deep.seeds': no value for suite '(navigation|laser-tag)'"):
         sweep.deep_runs(params, "default")
+
+
+def test_a_profile_may_leave_out_the_grid_world(params_file):
+    """The reference trains the 3D suites only: its grid-world sweep is empty, and asking for its
+    grid-world budget names the absent key."""
+    from distral import sweep
+    from distral.config import has_gridworld, profile_budget
+
+    _, edit = params_file
+    params = load_params(edit(lambda d: d["profiles"]["default"].pop("gridworld")))
+    assert not has_gridworld(params, "default") and has_gridworld(params, "smoke")
+    assert sweep.gridworld_runs(params, "default") == []
+    assert sweep.deep_runs(params, "default")
+    with pytest.raises(ParamsError, match=r"key 'profiles.default.gridworld': absent"):
+        profile_budget(params, "gridworld", "default")

@@ -19,18 +19,18 @@ SPEC.loader.exec_module(run_shipped)
 PARAMS = load_params(ROOT / "params.yaml")
 
 
-def test_the_reference_s_jobs_come_random_policies_then_grid_world_then_seed_by_seed():
+def test_the_reference_s_jobs_come_random_policies_first_then_seed_by_seed():
     jobs = run_shipped.jobs_of(PARAMS, "reference")
     kinds = [key[0] for key, _, _ in jobs]
     suites = run_shipped.sweep.deep_suites(PARAMS, "reference")
     assert kinds[:len(suites)] == ["random"] * len(suites)
-    grid = len(run_shipped.sweep.gridworld_runs(PARAMS, "reference"))
-    assert set(kinds[len(suites):len(suites) + grid]) == {"gridworld"}
-    deep = [str(target) for _, target, _ in jobs[len(suites) + grid:]]
+    assert "gridworld" not in kinds  # the reference has no grid world
+    deep = [str(target) for _, target, _ in jobs[len(suites):]]
     seeds = [int(t.split("/")[-2]) for t in deep]
     assert seeds == sorted(seeds) and len(deep) == 8 * 7 * len(suites)
-    # every algorithm of a suite within a seed before the next seed
+    # every algorithm of every suite within a seed before the next seed
     assert {t.split("/")[3] for t in deep[:7 * len(suites)]} == set(PARAMS["deep"]["algorithms"])
+    assert {t.split("/")[2] for t in deep[:7 * len(suites)]} == set(suites)
 
 
 def test_no_job_starts_that_would_end_after_the_deadline():

@@ -84,8 +84,8 @@ def _check_cross_fields(params: dict, source: str) -> None:
         )
     for name, budget in params["profiles"].items():
         _check_deep_budget(params, name, budget["deep"], source)
-        gw = budget["gridworld"]
-        if gw["eval_interval"] > gw["env_steps_per_task"]:
+        gw = budget.get("gridworld")  # absent: the profile runs no grid world
+        if gw and gw["eval_interval"] > gw["env_steps_per_task"]:
             raise ParamsError(
                 f"{source}: key 'profiles.{name}.gridworld.eval_interval': larger than "
                 f"env_steps_per_task ({gw['env_steps_per_task']})"
@@ -134,7 +134,15 @@ def profile_budget(params: Mapping[str, Any], section: str, profile: str | None 
     profile = profile or params["profile"]
     if profile not in params["profiles"]:
         raise ParamsError(f"unknown profile {profile!r} (known: {', '.join(params['profiles'])})")
+    if section not in params["profiles"][profile]:
+        raise ParamsError(f"key 'profiles.{profile}.{section}': absent, so profile {profile!r} runs no {section}")
     return params["profiles"][profile][section]
+
+
+def has_gridworld(params: Mapping[str, Any], profile: str | None = None) -> bool:
+    """Whether `profile` trains the grid world (a profile may leave it out: the reference, whose
+    logs are shipped, is the 3D suites only)."""
+    return "gridworld" in params["profiles"][profile or params["profile"]]
 
 
 def has_distilled(algorithm: Mapping[str, Any]) -> bool:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Mapping, NamedTuple
 
 from distral import paths
-from distral.config import ParamsError, profile_budget
+from distral.config import ParamsError, has_gridworld, profile_budget
 
 GRIDWORLD = "gridworld"  # the grid world's runs' suite wildcard
 
@@ -42,7 +42,10 @@ def gridworld_run(algo: str, seed: int) -> Run:
 
 
 def gridworld_runs(params: Mapping[str, Any], profile: str, algos: list[str] | None = None) -> list[Run]:
-    """Every grid-world run of `profile` (of `algos`, default all), algorithm by algorithm."""
+    """Every grid-world run of `profile` (of `algos`, default all), algorithm by algorithm; none
+    for a profile without a grid world."""
+    if not has_gridworld(params, profile):
+        return []
     seeds = profile_budget(params, "gridworld", profile)["seeds"]
     return [gridworld_run(algo, seed) for algo in algos or list(params["gridworld"]["algorithms"])
             for seed in range(seeds)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -402,3 +403,20 @@ def test_cli_reports_raw_and_adjusted_p_and_the_mde(tmp_path):
     assert len(undecided) > 0 and (undecided["mde"] > 0).all() and (undecided["mde_gap_fraction"] > 0).all()
     markdown = (tmp_path / "paper_tables/smoke/claims.md").read_text()
     assert "could not have seen less than" in markdown and "p raw → adjusted (m)" in markdown
+
+
+def test_a_profile_without_a_grid_world_leaves_its_claims_untested_and_says_why(tmp_path):
+    """The reference trains the 3D suites only (profiles.<p>.gridworld absent): the grid-world
+    claims are inconclusive with that reason, the 3D claims decided as before, no grid-world log
+    read (none exists here)."""
+    params_file = write_inputs(tmp_path, levels(2.0, 1.0))
+    params = yaml.safe_load(params_file.read_text())
+    del params["profiles"]["smoke"]["gridworld"]
+    params_file.write_text(yaml.safe_dump(params, sort_keys=False))
+    shutil.rmtree(tmp_path / "results/smoke/gridworld")
+    assert cli.main(["claims", "--profile", "smoke", "--params", str(params_file), "--root", str(tmp_path)]) == 0
+    table = pd.read_csv(tmp_path / "paper_tables/smoke/claims.csv").set_index("claim")
+    grid = table[table["suite"] == "gridworld"]
+    assert len(grid) == 5 and (grid["verdict"] == "inconclusive").all()
+    assert grid["reason"].str.contains("the grid world is not part of profile smoke").all()
+    assert table.loc["mazes-distral-final", "verdict"] == "reproduced"

@@ -141,3 +141,34 @@ def test_without_a_protocol_the_verdicts_say_exploratory(tmp_path, fixed_inputs)
     state = PR.check("pilot", fixed, PR.load(tmp_path / "absent.yaml"), Counter({("c" * 40, False): 3}), tmp_path)
     text = " ".join(PR.markdown(state, "pilot"))
     assert "**Protocol: none registered** for `pilot`" in text and "exploratory" in text and "(3)" in text
+
+
+def test_a_withdrawn_protocol_stays_on_record_and_the_profile_registers_anew(repo, fixed_inputs):
+    """A protocol found wrong before its verdict runs (the reference's first: its grid-world logs
+    could not be shipped) is withdrawn with its reason, never deleted; the profile registers its new
+    protocol, and claims.md names the withdrawn one above the verdicts."""
+    params, registry = fixed_inputs
+    fixed = PR.settings(params, "default", registry)
+    path = repo / PR.PROTOCOLS_FILE
+    first = commit(repo, {"params.yaml": "p: 1\n"}, "first protocol")
+    path.write_text(PR.dump(PR.register(path, "default", fixed, repo, DAY)))
+    commit(repo, {}, "register")
+    with pytest.raises(ValueError, match="needs the reason"):
+        PR.withdraw(path, "default", "  ", DAY)
+    with pytest.raises(ValueError, match="profile 'other' has no protocol to withdraw"):
+        PR.withdraw(path, "other", "why", DAY)
+    entries, withdrawn = PR.withdraw(path, "default", "its logs could not be shipped", DAY)
+    assert entries == {} and withdrawn == [{"profile": "default", "commit": first, "registered": DAY,
+                                            "digest": PR.digest(fixed), "withdrawn": DAY,
+                                            "why": "its logs could not be shipped"}]
+    path.write_text(PR.dump(entries, withdrawn))
+    second = commit(repo, {"params.yaml": "p: 2\n"}, "second protocol")
+    path.write_text(PR.dump(PR.register(path, "default", fixed, repo, DAY), PR.load_withdrawn(path)))
+    assert PR.load(path)["default"]["commit"] == second
+    assert PR.load_withdrawn(path) == withdrawn  # registering again keeps the record
+    state = PR.check("default", fixed, PR.load(path), Counter({(second, False): 1}), repo, PR.load_withdrawn(path))
+    text = " ".join(PR.markdown(state, "default"))
+    assert f"An earlier protocol (commit `{first[:10]}`, registered {DAY}) was withdrawn on {DAY}: its logs could not be shipped" in text
+    path.write_text(yaml.safe_dump({"protocols": {}, "withdrawn": [{**withdrawn[0], "why": ""}]}))
+    with pytest.raises(ParamsError, match=r"key 'withdrawn\[0\]': needs the date it was withdrawn and why"):
+        PR.load(path)

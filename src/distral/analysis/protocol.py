@@ -39,7 +39,9 @@ HEADER = """\
 # claims registry), the date, and their digest. Written by
 #   python -m distral protocol --profile P --register
 # on a clean checkout of that commit, and committed before the profile's first verdict run. Never
-# edited afterwards: a changed protocol is a new protocol (a new profile), whose runs start again.
+# edited afterwards: a changed protocol is withdrawn first (python -m distral protocol --profile P
+# --withdraw WHY moves it to `withdrawn`, where it stays, and claims.md names it), its runs are
+# discarded, and the new one is registered; its runs start again.
 """
 
 
@@ -48,7 +50,7 @@ def settings(params: Mapping[str, Any], profile: str, registry: Mapping[str, Any
     chosen = params["profiles"][profile]
     deep = {k: v for k, v in chosen["deep"].items() if k not in NOT_PROTOCOL}
     suites = {s: params["suites"][s] for s in sweep.deep_suites(params, profile)}
-    return {"profile": profile, "budget": {"deep": deep, "gridworld": chosen["gridworld"]},
+    return {"profile": profile, "budget": {"deep": deep, "gridworld": chosen.get("gridworld")},
             "deep": params["deep"], "suites": suites, "gridworld": params["gridworld"],
             "analysis": params["analysis"], "claims_registry": registry}
 
@@ -61,9 +63,18 @@ def digest(fixed: Mapping[str, Any]) -> str:
 # --------------------------------------------------------------------------- the registry file
 def load(path: Path) -> dict:
     """protocols.yaml as {profile: {commit, registered, digest}}; absent file: no protocol yet."""
+    return _read(path)[0]
+
+
+def load_withdrawn(path: Path) -> list[dict]:
+    """protocols.yaml's withdrawn protocols: [{profile, commit, registered, digest, withdrawn, why}]."""
+    return _read(path)[1]
+
+
+def _read(path: Path) -> tuple[dict, list[dict]]:
     path = Path(path)
     if not path.is_file():
-        return {}
+        return {}, []
     try:
         data = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
@@ -72,16 +83,29 @@ def load(path: Path) -> dict:
     if not isinstance(entries, dict):
         raise ParamsError(f"{path}: key 'protocols': expected a mapping profile -> protocol")
     for profile, entry in entries.items():
-        where = f"{path}: key 'protocols.{profile}"
-        if not isinstance(entry, dict) or set(entry) != {"commit", "registered", "digest"}:
-            raise ParamsError(f"{where}': expected exactly commit, registered, digest")
-        if not re.fullmatch(r"[0-9a-f]{40}", str(entry["commit"])):
-            raise ParamsError(f"{where}.commit': {entry['commit']!r} is not a 40-hex commit")
-        if not re.fullmatch(r"[0-9a-f]{64}", str(entry["digest"])):
-            raise ParamsError(f"{where}.digest': {entry['digest']!r} is not a sha256 digest")
-        if not isinstance(entry["registered"], datetime.date):
-            raise ParamsError(f"{where}.registered': {entry['registered']!r} is not a date (YYYY-MM-DD)")
-    return entries
+        _check_entry(entry, f"{path}: key 'protocols.{profile}", {"commit", "registered", "digest"})
+    withdrawn = data.get("withdrawn", [])
+    if not isinstance(withdrawn, list):
+        raise ParamsError(f"{path}: key 'withdrawn': expected a list of withdrawn protocols")
+    for i, entry in enumerate(withdrawn):
+        _check_entry(entry, f"{path}: key 'withdrawn[{i}]", WITHDRAWN_KEYS)
+        if not isinstance(entry["withdrawn"], datetime.date) or not str(entry["why"]).strip():
+            raise ParamsError(f"{path}: key 'withdrawn[{i}]': needs the date it was withdrawn and why")
+    return entries, withdrawn
+
+
+WITHDRAWN_KEYS = {"profile", "commit", "registered", "digest", "withdrawn", "why"}
+
+
+def _check_entry(entry: Any, where: str, keys: set) -> None:
+    if not isinstance(entry, dict) or set(entry) != keys:
+        raise ParamsError(f"{where}': expected exactly {', '.join(sorted(keys))}")
+    if not re.fullmatch(r"[0-9a-f]{40}", str(entry["commit"])):
+        raise ParamsError(f"{where}.commit': {entry['commit']!r} is not a 40-hex commit")
+    if not re.fullmatch(r"[0-9a-f]{64}", str(entry["digest"])):
+        raise ParamsError(f"{where}.digest': {entry['digest']!r} is not a sha256 digest")
+    if not isinstance(entry["registered"], datetime.date):
+        raise ParamsError(f"{where}.registered': {entry['registered']!r} is not a date (YYYY-MM-DD)")
 
 
 def register(path: Path, profile: str, fixed: Mapping[str, Any], root: Path, today: datetime.date) -> dict:
@@ -91,7 +115,8 @@ def register(path: Path, profile: str, fixed: Mapping[str, Any], root: Path, tod
     entries = load(path)
     if profile in entries:
         raise ValueError(f"{path}: profile {profile!r} already has a protocol (commit "
-                         f"{entries[profile]['commit'][:12]}): a changed protocol is a new profile")
+                         f"{entries[profile]['commit'][:12]}): withdraw it first (--withdraw WHY), "
+                         "then its runs start again")
     head = git(root, "rev-parse", "HEAD")
     changed = git(root, "status", "--porcelain", "--", ".", ":!results", ":!benchmarks")
     if head is None or changed is None:
@@ -103,8 +128,22 @@ def register(path: Path, profile: str, fixed: Mapping[str, Any], root: Path, tod
     return entries
 
 
-def dump(entries: Mapping[str, Any]) -> str:
+def withdraw(path: Path, profile: str, why: str, today: datetime.date) -> tuple[dict, list[dict]]:
+    """Move `profile`'s protocol to the withdrawn list, with the date and the reason: the profile
+    may then register a new one (whose runs start again). The withdrawn one stays on record."""
+    entries, withdrawn = _read(path)
+    if profile not in entries:
+        raise ValueError(f"{path}: profile {profile!r} has no protocol to withdraw")
+    if not why.strip():
+        raise ValueError("--withdraw needs the reason (it stays in protocols.yaml and claims.md)")
+    entry = entries.pop(profile)
+    return entries, [*withdrawn, {"profile": profile, **entry, "withdrawn": today, "why": why.strip()}]
+
+
+def dump(entries: Mapping[str, Any], withdrawn: list[dict] | None = None) -> str:
     body = yaml.safe_dump({"protocols": dict(entries)}, sort_keys=True) if entries else "protocols: {}\n"
+    if withdrawn:
+        body += yaml.safe_dump({"withdrawn": list(withdrawn)}, sort_keys=True, width=100)
     return HEADER + body
 
 
@@ -125,11 +164,13 @@ def run_commits(metas: Iterable[Mapping[str, Any]]) -> Counter:
 
 
 def check(profile: str, fixed: Mapping[str, Any], entries: Mapping[str, Any], commits: Counter,
-          root: Path) -> dict:
-    """The protocol's state for claims.md: registered or not, settings unchanged or not, and per
-    run commit whether it came after the protocol's commit with the protocol's code."""
+          root: Path, withdrawn: Iterable[Mapping[str, Any]] = ()) -> dict:
+    """The protocol's state for claims.md: registered or not, settings unchanged or not, per run
+    commit whether it came after the protocol's commit with the protocol's code, and the profile's
+    withdrawn protocols."""
     entry = entries.get(profile)
-    result = {"registered": entry is not None, "digest": digest(fixed), "commits": commits}
+    result = {"registered": entry is not None, "digest": digest(fixed), "commits": commits,
+              "withdrawn": [w for w in withdrawn if w["profile"] == profile]}
     if entry is None:
         return result
     result.update(entry=entry, settings_match=entry["digest"] == result["digest"], before=[], other_code=[],
@@ -155,16 +196,18 @@ def markdown(state: Mapping[str, Any], profile: str) -> list[str]:
     made = ", ".join(f"`{c[:10]}`{' (uncommitted changes)' if dirty else ''} ({n})"
                      for (c, dirty), n in sorted(commits.items(), key=lambda kv: -kv[1]))
     runs_line = f"Runs: {runs}, made at commit {made} (their meta.json)." if runs else "Runs: none read."
+    earlier = "".join(f" An earlier protocol (commit `{w['commit'][:10]}`, registered {w['registered']}) was "
+                      f"withdrawn on {w['withdrawn']}: {w['why']}" for w in state.get("withdrawn", []))
     if not state["registered"]:
         return [f"**Protocol: none registered** for `{profile}` ({PROTOCOLS_FILE}): these verdicts are exploratory, "
-                f"not pre-registered (settings digest `{state['digest'][:12]}`). {runs_line}", ""]
+                f"not pre-registered (settings digest `{state['digest'][:12]}`).{earlier} {runs_line}", ""]
     entry = state["entry"]
     lines = [f"**Protocol** of `{profile}`: registered at commit `{entry['commit'][:10]}` on {entry['registered']} "
              f"({PROTOCOLS_FILE}). "
              + ("Its settings are the ones used here (digest `" + state["digest"][:12] + "`)."
                 if state["settings_match"] else
                 f"**Its settings were changed since** (digest registered `{entry['digest'][:12]}`, used here "
-                f"`{state['digest'][:12]}`): **these verdicts are not the protocol's**.")]
+                f"`{state['digest'][:12]}`): **these verdicts are not the protocol's**.") + earlier]
     problems = []
     if state["before"]:
         problems.append("not made after the protocol's commit: " + ", ".join(f"`{c[:10]}`" for c in state["before"]))

@@ -72,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
     write_csv(table, tables / "claims.csv")
     flags = [measures.normaliser_flags(d.runs, d.random, s) for s, d in suites.items()]
     state = PR.check(profile, PR.settings(params, profile, registry), PR.load(root / PR.PROTOCOLS_FILE),
-                     PR.run_commits(run_metas(params, profile, root)), root)
+                     PR.run_commits(run_metas(params, profile, root)), root,
+                     PR.load_withdrawn(root / PR.PROTOCOLS_FILE))
     above = PR.markdown(state, profile) + variant_lines(params, list(suites))
     write_text(claims_markdown(table, profile, defaults, above) + measures.flags_markdown(flags), tables / "claims.md")
     write_table(scores, tables / "aggregate_scores", AGG_CAPTION.format(conf=defaults["confidence"]))
@@ -132,7 +133,7 @@ class GridInputs:
 
     def __init__(self, params: dict, profile: str, root: Path, registry: dict) -> None:
         self.params, self.profile, self.root = params, profile, root
-        self.budget = params["profiles"][profile]["gridworld"]
+        self.budget = params["profiles"][profile].get("gridworld")  # None: the profile has no grid world
         self._evals = None
 
     def evals(self) -> pd.DataFrame:
@@ -170,7 +171,11 @@ def evaluate(claim: dict, suites: dict, grid: GridInputs, params: dict, profile:
     """One claim's tests: at its threshold, and at half and double it. The verdicts come later
     (decide), once the family's p-values are known."""
     threshold = claim.get("threshold")
-    if claim["suite"] == "gridworld":
+    if claim["suite"] == "gridworld" and grid.budget is None:
+        reason = f"the grid world is not part of profile {profile} (profiles.{profile}.gridworld absent)"
+        estimate_at = lambda t: C.no_test(0, reason)  # noqa: E731
+        budget = {"frames_per_task": 0, "runs_per_algo": 0, "hp_settings": 0}
+    elif claim["suite"] == "gridworld":
         estimate_at, budget = grid_estimator(claim, grid, defaults), grid_budget(grid)
     else:
         data = suites[claim["suite"]]
