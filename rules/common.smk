@@ -13,6 +13,7 @@ from snakemake.io import report as in_report  # `report(` opening a line is a ke
 from distral.analysis.aggregates import AGGREGATES, restored_logs
 from distral.analysis.style import suite_figure_spec
 from distral.cli import COMMANDS
+from distral.config import has_gridworld
 from distral.sweep import GRIDWORLD, deep_runs, deep_suites
 from distral.sweep import gridworld_runs as gridworld_sweep
 
@@ -153,15 +154,32 @@ def gridworld_runs(profile, filename, algos=None):
 
 
 def gridworld_figure_files(profile):
+    """Figure 3's files; none for a profile without a grid world (profiles.<p>.gridworld absent)."""
+    if not has_gridworld(PARAMS, profile):
+        return []
     return expand(
         f"figures/{profile}/{{panel}}.{{ext}}", panel=FIG3_PANELS, ext=FIGURE_EXTS
     )
 
 
 def gridworld_table_files(profile):
+    if not has_gridworld(PARAMS, profile):
+        return []
     return expand(f"paper_tables/{profile}/fig3_auc.{{ext}}", ext=TABLE_EXTS) + [
         f"results/{profile}/gridworld/evals.csv",
         f"metrics/{profile}/gridworld.json",
+    ]
+
+
+def gridworld_claim_inputs(profile):
+    """What the grid-world claims read: the aggregated curves, the distral runs' pi0 and one map."""
+    if not has_gridworld(PARAMS, profile):
+        return []
+    return [
+        f"results/{profile}/gridworld/evals.csv",
+        f"results/{profile}/gridworld/manifest.json",
+        *gridworld_runs(profile, "pi0.csv", algos=["distral"]),
+        gridworld_runs(profile, "map.csv", algos=["distral"])[0],
     ]
 
 

@@ -27,12 +27,7 @@ rule claims:
     curves.csv, whose early part the improvement checks (vs_start) compare with."""
     input:
         aggregates=lambda w: all_aggregates(w.profile),
-        gridworld_evals="results/{profile}/gridworld/evals.csv",
-        gridworld_pi0=lambda w: gridworld_runs(w.profile, "pi0.csv", algos=["distral"]),
-        gridworld_map=lambda w: gridworld_runs(
-            w.profile, "map.csv", algos=["distral"]
-        )[0],
-        gridworld_manifest="results/{profile}/gridworld/manifest.json",
+        gridworld=lambda w: gridworld_claim_inputs(w.profile),
         registry="src/distral/analysis/claims.yaml",
         registry_schema="src/distral/analysis/claims.schema.yaml",
         protocols="protocols.yaml",
