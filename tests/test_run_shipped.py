@@ -45,6 +45,9 @@ def test_no_job_starts_that_would_end_after_the_deadline():
     # a job never run before: its suite's longest, else the profile's runtime limit
     assert run_shipped.estimate(("mazes", "KL_1col"), seconds, 3600.0) == 1000.0 * run_shipped.SAFETY
     assert run_shipped.estimate(("laser-tag", "A3C"), seconds, 3600.0) == 3600.0
+    # a random policy's minute says nothing of a training run's length
+    seconds[("random", "laser-tag")] = [60.0]
+    assert run_shipped.estimate(("laser-tag", "A3C"), seconds, 3600.0) == 3600.0
 
 
 def test_every_job_is_committed_as_it_finishes_and_a_restart_has_nothing_to_do(tmp_path):

@@ -80,8 +80,9 @@ def runtime_limit_s(params, profile, key):
 def estimate(key, seconds, limit_s):
     if seconds.get(key):
         return SAFETY * statistics.median(seconds[key])
-    suite = key[1] if key[0] == "random" else key[0]
-    same_suite = [s for (k0, k1), values in seconds.items() if suite in (k0, k1) for s in values]
+    # a run never made before: the longest of its suite's training runs (a random policy's
+    # episodes say nothing of a training run's length), else the runtime limit
+    same_suite = [s for (k0, _), values in seconds.items() if k0 == key[0] for s in values]
     return SAFETY * max(same_suite) if same_suite else limit_s
 
 
