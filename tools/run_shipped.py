@@ -80,8 +80,9 @@ def runtime_limit_s(params, profile, key):
 def estimate(key, seconds, limit_s):
     if seconds.get(key):
         return SAFETY * statistics.median(seconds[key])
-    suite = key[1] if key[0] == "random" else key[0]
-    same_suite = [s for (k0, k1), values in seconds.items() if suite in (k0, k1) for s in values]
+    # a run never made before: the longest of its suite's training runs (a random policy's
+    # episodes say nothing of a training run's length), else the runtime limit
+    same_suite = [s for (k0, _), values in seconds.items() if k0 == key[0] for s in values]
     return SAFETY * max(same_suite) if same_suite else limit_s
 
 
@@ -116,8 +117,9 @@ def main(argv=None):
         hour, minute = map(int, args.until.split(":"))
         deadline = dt.datetime.now().replace(hour=hour, minute=minute, second=0, microsecond=0)
     limit = lambda key: runtime_limit_s(params, args.profile, key)  # noqa: E731
-    pending = [job for job in jobs_of(params, args.profile) if not (ROOT / job[1]).is_file()]
-    total = len(jobs_of(params, args.profile))
+    every = jobs_of(params, args.profile)
+    pending = [job for job in every if not (ROOT / job[1]).is_file()]
+    total = len(every)
     print(f"{dt.datetime.now():%H:%M} {args.profile}: {total - len(pending)} of {total} jobs done, "
           f"{len(pending)} to run", flush=True)
     running = {}
@@ -129,7 +131,7 @@ def main(argv=None):
             del running[proc]
             key, target, files = job
             if proc.returncode == 0:
-                done = total - len(pending) - len(running)
+                done = sum((ROOT / job[1]).is_file() for job in every)
                 name = Path(target).parent.relative_to(Path("results") / args.profile)
                 commit(files, f"{args.profile}: {name} finished ({done} of {total})")
                 print(f"{dt.datetime.now():%H:%M} done {target} ({done} of {total})", flush=True)
