@@ -168,7 +168,10 @@ def test_a_withdrawn_protocol_stays_on_record_and_the_profile_registers_anew(rep
     assert PR.load_withdrawn(path) == withdrawn  # registering again keeps the record
     state = PR.check("default", fixed, PR.load(path), Counter({(second, False): 1}), repo, PR.load_withdrawn(path))
     text = " ".join(PR.markdown(state, "default"))
-    assert f"An earlier protocol (commit `{first[:10]}`, registered {DAY}) was withdrawn on {DAY}: its logs could not be shipped" in text
+    assert f"An earlier protocol (commit `{first[:10]}`, registered {DAY}) was withdrawn on {DAY}: its logs could not be shipped." in text
+    many = Counter({(f"{i:040x}", False): 1 for i in range(5)})  # a commit per run (a shipped profile)
+    text = " ".join(PR.markdown(PR.check("default", fixed, PR.load(path), many, repo), "default"))
+    assert "Runs: 5, made at commit" in text and "and 2 more commits" in text
     path.write_text(yaml.safe_dump({"protocols": {}, "withdrawn": [{**withdrawn[0], "why": ""}]}))
     with pytest.raises(ParamsError, match=r"key 'withdrawn\[0\]': needs the date it was withdrawn and why"):
         PR.load(path)

@@ -193,11 +193,13 @@ def markdown(state: Mapping[str, Any], profile: str) -> list[str]:
     """The lines above claims.md's verdicts."""
     commits = state["commits"]
     runs = sum(commits.values())
-    made = ", ".join(f"`{c[:10]}`{' (uncommitted changes)' if dirty else ''} ({n})"
-                     for (c, dirty), n in sorted(commits.items(), key=lambda kv: -kv[1]))
+    ordered = sorted(commits.items(), key=lambda kv: -kv[1])
+    made = ", ".join(f"`{c[:10]}`{' (uncommitted changes)' if dirty else ''} ({n})" for (c, dirty), n in ordered[:3])
+    if len(ordered) > 3:  # a shipped profile commits each finished run: a commit per run
+        made += f" and {len(ordered) - 3} more commits"
     runs_line = f"Runs: {runs}, made at commit {made} (their meta.json)." if runs else "Runs: none read."
     earlier = "".join(f" An earlier protocol (commit `{w['commit'][:10]}`, registered {w['registered']}) was "
-                      f"withdrawn on {w['withdrawn']}: {w['why']}" for w in state.get("withdrawn", []))
+                      f"withdrawn on {w['withdrawn']}: {w['why'].rstrip('.')}." for w in state.get("withdrawn", []))
     if not state["registered"]:
         return [f"**Protocol: none registered** for `{profile}` ({PROTOCOLS_FILE}): these verdicts are exploratory, "
                 f"not pre-registered (settings digest `{state['digest'][:12]}`).{earlier} {runs_line}", ""]
