@@ -13,7 +13,8 @@ from snakemake.io import report as in_report  # `report(` opening a line is a ke
 from distral.analysis.aggregates import AGGREGATES, restored_logs
 from distral.analysis.style import suite_figure_spec
 from distral.cli import COMMANDS
-from distral.config import has_gridworld
+from distral.config import ParamsError, has_gridworld
+from distral.sweep import per_suite as sweep_per_suite
 from distral.sweep import GRIDWORLD, deep_runs, deep_suites
 from distral.sweep import gridworld_runs as gridworld_sweep
 
@@ -263,15 +264,11 @@ def random_policy_files(profile, suite):
 
 
 def per_suite(profile, key, suite):
-    """A deep budget value given once for every suite or per suite (like frames_per_task)."""
-    value = deep_budget(profile)[key]
-    if isinstance(value, dict):
-        if suite not in value:
-            raise WorkflowError(
-                f"params.yaml: key 'profiles.{profile}.deep.{key}': no value for suite {suite!r}"
-            )
-        return value[suite]
-    return value
+    """A deep budget value given once for every suite or per suite (sweep.per_suite)."""
+    try:
+        return sweep_per_suite(deep_budget(profile), key, suite, profile)
+    except ParamsError as exc:
+        raise WorkflowError(f"params.yaml: {exc}")
 
 
 def deep_threads(wildcards):
