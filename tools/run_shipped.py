@@ -70,11 +70,12 @@ def finished_seconds(profile):
 
 
 def runtime_limit_s(params, profile, key):
-    """The profile's `runtime` limit of a job's suite, in seconds (a number, or per suite)."""
-    value = profile_budget(params, "deep", profile)["runtime"]
-    if isinstance(value, dict):
-        value = value.get(key[1] if key[0] == "random" else key[0], max(value.values()))
-    return 60.0 * float(value)
+    """The runtime limit of a job, in seconds: the profile's `runtime` of its suite (a number, or per
+    suite); a grid-world run's is its rule's hour."""
+    suite = key[1] if key[0] == "random" else key[0]
+    if suite == sweep.GRIDWORLD:
+        return 3600.0
+    return 60.0 * sweep.per_suite(profile_budget(params, "deep", profile), "runtime", suite, profile)
 
 
 def estimate(key, seconds, limit_s):
@@ -124,6 +125,7 @@ def main(argv=None):
           f"{len(pending)} to run", flush=True)
     running = {}
     failed = []
+    seconds = finished_seconds(args.profile)
     while pending or running:
         for proc, job in list(running.items()):
             if proc.poll() is None:
@@ -135,10 +137,10 @@ def main(argv=None):
                 name = Path(target).parent.relative_to(Path("results") / args.profile)
                 commit(files, f"{args.profile}: {name} finished ({done} of {total})")
                 print(f"{dt.datetime.now():%H:%M} done {target} ({done} of {total})", flush=True)
+                seconds = finished_seconds(args.profile)  # its benchmark: the estimates of the runs left
             else:
                 failed.append(target)
                 print(f"{dt.datetime.now():%H:%M} FAILED {target} (rc {proc.returncode})", flush=True)
-        seconds = finished_seconds(args.profile)
         while pending and len(running) < args.jobs:
             job, need = next_job(pending, seconds, limit, deadline)
             if job is None:  # nothing fits before the deadline: finish what runs, start nothing
