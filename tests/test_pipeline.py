@@ -277,23 +277,23 @@ def test_dvc_push_then_pull_in_a_fresh_clone_regenerates_the_same_bytes_without_
     run(["git", "init", "-q"], lab)
     run(git + ["add", "-A"], lab)
     run(git + ["commit", "-qm", "lab"], lab)
-    repro = run(dvc + ["repro"], lab)
+    repro = run(dvc + ["repro", "figures"], lab)  # the reference's stage: tests/test_shipped.py
     assert "train_deep" not in repro.stdout + repro.stderr
-    assert "up to date" in run(dvc + ["status"], lab).stdout
+    assert "up to date" in run(dvc + ["status", "figures"], lab).stdout
     metrics = run(dvc + ["metrics", "show", "--json"], lab).stdout
-    assert all(f"{s}.json" in metrics for s in ("gridworld", "mazes", "navigation", "laser-tag"))
+    assert all(f"metrics/smoke/{s}.json" in metrics for s in ("gridworld", "mazes", "navigation", "laser-tag"))
     plots = json.loads(run(dvc + ["plots", "show", "--json"], lab).stdout)
     assert any(key.endswith("mazes/curves.csv") for key in plots["data"])
     run(dvc + ["remote", "add", "-d", "shared", str(tmp_path / "remote")], lab)
     run(git + ["add", "-A"], lab)
     run(git + ["commit", "-qm", "results of the smoke sweep"], lab)
-    run(dvc + ["push"], lab)
+    run(dvc + ["push", "figures"], lab)
 
     colleague = tmp_path / "colleague"
     run(["git", "clone", "-q", str(lab), str(colleague)], tmp_path)
     for top in ("results", "figures", "paper_tables"):
         assert (colleague / top / "README.md").is_file() and not (colleague / top / "smoke").exists()
-    run(dvc + ["pull"], colleague)
+    run(dvc + ["pull", "figures"], colleague)
     jobs = planned_jobs(output(run(snakemake("-n", "figures"), colleague)))
     assert "train_deep" not in jobs and "train_gridworld" not in jobs, jobs
     shutil.rmtree(colleague / "figures" / "smoke")

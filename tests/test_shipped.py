@@ -1,14 +1,19 @@
-"""Run logs shipped in git (profiles with `shipped_logs: true`: the pilots, later the reference):
-a fresh copy of the repository aggregates them without training a run, even though its checkout
-dates the code after the logs, and a shipped log edited by hand stops the aggregation, naming it."""
+"""Run logs shipped in git (profiles with `shipped_logs: true`: the pilots and the reference):
+a fresh copy of the repository regenerates their figures, tables and verdicts without training a
+run, even though its checkout dates the code after the logs; DVC's `reference` stage does the
+same; a shipped log edited by hand stops the aggregation, naming it."""
 
 import os
+import sys
 import time
 from pathlib import Path
 
 import pytest
+import yaml
 
+from distral.analysis.style import SUITE_FIGURES, suite_figure_spec
 from distral.config import load_params
+from distral.commands.readme import markers
 from distral.sweep import deep_runs, deep_suites
 from pipeline_helpers import ROOT, fresh_copy, output, planned_jobs, run, snakemake
 
@@ -22,6 +27,7 @@ def complete(profile: str) -> bool:
 
 
 COMPLETE = [p for p in SHIPPED if complete(p)]
+DVC_STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
 
 
 def test_the_pilot_s_logs_are_shipped_complete():
@@ -40,19 +46,55 @@ def shipped(request, tmp_path_factory) -> tuple[str, Path]:
     return request.param, copy
 
 
-def aggregates(profile: str) -> list[str]:
-    return [f"results/{profile}/{suite}/runs.csv" for suite in deep_suites(PARAMS, profile)]
+def regenerated(profile: str) -> list[str]:
+    """What `figures` must regenerate from the shipped logs: each suite's aggregates and per-task figure,
+    Figure 4 when the profile has the three suites it draws, Tables 1-2, the claims and aggregate scores."""
+    suites = deep_suites(PARAMS, profile)
+    figures = [suite_figure_spec(s)[0] for s in suites]
+    figures += ["fig4"] if set(SUITE_FIGURES) <= set(suites) else []
+    return ([f"results/{profile}/{s}/runs.csv" for s in suites]
+            + [f"figures/{profile}/{name}.png" for name in figures]
+            + [f"paper_tables/{profile}/{name}.md" for name in ("table1", "table2", "claims", "aggregate_scores")])
 
 
-def test_a_fresh_copy_aggregates_the_shipped_logs_without_training(shipped):
+def shows_results(profile: str) -> bool:
+    """The README shows this profile's results (python -m distral readme)."""
+    return markers(profile)[0] in (ROOT / "README.md").read_text()
+
+
+def regenerate_with_dvc(profile: str, copy: Path) -> None:
+    """dvc.yaml's stage of a shipped profile (its outs named file by file: its logs are git's) runs
+    the figures job on the shipped logs, trains nothing and is then up to date."""
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+    for cmd in (["git", "init", "-q"], git + ["add", "-A"], git + ["commit", "-qm", "fresh"]):
+        run(cmd, copy)
+    dvc = [sys.executable, "-m", "dvc"]
+    repro = run(dvc + ["repro", profile], copy)
+    assert "train_deep" not in repro.stdout + repro.stderr
+    assert "up to date" in run(dvc + ["status", profile], copy).stdout
+    assert f"metrics/{profile}/" in run(dvc + ["metrics", "show", "--json"], copy).stdout
+
+
+def test_a_fresh_copy_regenerates_the_figures_from_the_shipped_logs_without_training(shipped):
+    """Issue 18: `snakemake --cores all figures --config profile=P` in a fresh clone trains nothing,
+    regenerates every figure, table and verdict of P (through DVC where dvc.yaml has P's stage:
+    the reference), and the README's results block and image (python -m distral readme) are what
+    they give."""
     profile, copy = shipped
-    targets = aggregates(profile)
-    jobs = planned_jobs(output(run(snakemake("-n", *targets, "--config", f"profile={profile}"), copy)))
+    config = ("--config", f"profile={profile}")
+    jobs = planned_jobs(output(run(snakemake("-n", "figures", *config), copy)))
     assert not {"train_deep", "train_gridworld", "random_policy"} & set(jobs), jobs
-    run(snakemake("--cores", "1", *targets, "--config", f"profile={profile}"), copy)
+    if profile in DVC_STAGES:  # the stage's command is the same job: run it through DVC
+        regenerate_with_dvc(profile, copy)
+    else:
+        run(snakemake("--cores", "2", "figures", *config), copy)
     run(["python", "-m", "distral", "manifest", "--profile", profile, "--check"], copy)
-    for target in targets:
-        assert (copy / target).stat().st_size > 0
+    for target in regenerated(profile):
+        assert (copy / target).stat().st_size > 0, target
+    claims = (copy / f"paper_tables/{profile}/claims.md").read_text()
+    assert f"Runs: {len(deep_runs(PARAMS, profile))}, made at commit" in claims
+    if shows_results(profile):
+        run(["python", "-m", "distral", "readme", "--profile", profile, "--check"], copy)
 
 
 def test_a_shipped_log_edited_by_hand_is_named(shipped, tmp_path):
@@ -68,3 +110,4 @@ def test_a_shipped_log_edited_by_hand_is_named(shipped, tmp_path):
         assert f"{edited.relative_to(copy)}: differs from the checksum shipped in" in output(out)
     finally:
         edited.write_text(original)
+

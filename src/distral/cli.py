@@ -37,6 +37,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tables": ("distral.commands.tables", "write Table 1 (algorithms, AUC, final) and Table 2 (suites)"),
     "manifest": ("distral.commands.manifest", "write (or --check) results/P/MANIFEST.sha256: the checksums of "
                  "a profile's run logs, verified before they are read"),
+    "readme": ("distral.commands.readme", "show a profile's results in README.md: its Figure 4 (docs/img/) and "
+               "verdict table, from the regenerated outputs (or --check them)"),
 }
 
 

@@ -420,3 +420,24 @@ def test_a_profile_without_a_grid_world_leaves_its_claims_untested_and_says_why(
     assert len(grid) == 5 and (grid["verdict"] == "inconclusive").all()
     assert grid["reason"].str.contains("the grid world is not part of profile smoke").all()
     assert table.loc["mazes-distral-final", "verdict"] == "reproduced"
+
+
+def test_a_profile_training_some_suites_leaves_the_others_claims_untested_and_says_why(tmp_path):
+    """The pilots train mazes only (profiles.<p>.deep.suites, frames per task given for mazes alone):
+    the navigation and laser-tag claims are inconclusive with that reason, no aggregate of theirs
+    read (none exists here), the mazes claims decided as before."""
+    params_file = write_inputs(tmp_path, levels(2.0, 1.0))
+    params = yaml.safe_load(params_file.read_text())
+    params["profiles"]["smoke"]["deep"]["suites"] = ["mazes"]
+    params["profiles"]["smoke"]["deep"]["frames_per_task"] = {"mazes": FRAMES}
+    params_file.write_text(yaml.safe_dump(params, sort_keys=False))
+    for suite in ("navigation", "laser-tag"):
+        shutil.rmtree(tmp_path / f"results/smoke/{suite}")
+    assert cli.main(["claims", "--profile", "smoke", "--params", str(params_file), "--root", str(tmp_path)]) == 0
+    table = pd.read_csv(tmp_path / "paper_tables/smoke/claims.csv").set_index("claim")
+    others = table[table["suite"].isin(["navigation", "laser-tag"])]
+    assert len(others) > 0 and (others["verdict"] == "inconclusive").all() and others["p_raw"].isna().all()
+    assert (others["reason"] == others["suite"].map(
+        lambda s: f"suite {s} is not part of profile smoke (profiles.smoke.deep.suites)")).all()
+    assert table.loc["mazes-distral-final", "verdict"] == "reproduced"
+    assert set(pd.read_csv(tmp_path / "paper_tables/smoke/aggregate_scores.csv")["suite"]) == {"mazes"}

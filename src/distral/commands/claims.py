@@ -50,10 +50,10 @@ def run(args: argparse.Namespace) -> int:
     root = Path(args.root)
     defaults = verdict_settings(params, registry)
     asked = C.asked_claims(registry, params, sweep.deep_suites(params))
-    wanted = {c["suite"] for c in asked} - {"gridworld"}
-    order = sweep.deep_suites(params) + sorted(wanted - set(sweep.deep_suites(params)))
     budget = profile_budget(params, "deep", profile)
-    suites = {s: C.read_suite(root, profile, s, sweep.frames_per_task(budget, s, profile)) for s in order}
+    # the suites this profile trains; a claim about another one is inconclusive, saying so (evaluate)
+    suites = {s: C.read_suite(root, profile, s, sweep.frames_per_task(budget, s, profile))
+              for s in sweep.deep_suites(params)}
     grid = GridInputs(params, profile, root, registry)
     evaluated = [evaluate(claim, suites, grid, params, profile, defaults) for claim in asked]
     table = sanity_checks_first(decide(evaluated, suites, registry, defaults))
@@ -177,6 +177,10 @@ def evaluate(claim: dict, suites: dict, grid: GridInputs, params: dict, profile:
         budget = {"frames_per_task": 0, "runs_per_algo": 0, "hp_settings": 0}
     elif claim["suite"] == "gridworld":
         estimate_at, budget = grid_estimator(claim, grid, defaults), grid_budget(grid)
+    elif claim["suite"] not in suites:
+        reason = f"suite {claim['suite']} is not part of profile {profile} (profiles.{profile}.deep.suites)"
+        estimate_at = lambda t: C.no_test(0, reason)  # noqa: E731
+        budget = {"frames_per_task": 0, "runs_per_algo": 0, "hp_settings": 0}
     else:
         data = suites[claim["suite"]]
         estimate_at = lambda t: C.deep_estimate(data, claim, defaults, t)  # noqa: E731
