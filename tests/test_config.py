@@ -131,7 +131,7 @@ def test_first_seed_shifts_the_deep_seeds(params_file):
     from distral.sweep import deep_runs
 
     params = load_params(ROOT / "params.yaml")
-    assert sorted({r.seed for r in deep_runs(params, "default")}) == list(range(params["profiles"]["default"]["deep"]["seeds"]))
+    assert sorted({r.seed for r in deep_runs(params, "default", "mazes")}) == list(range(5))  # seeds 0-4
     _, edit = params_file
     path = edit(lambda d: d["profiles"]["default"]["deep"].update(first_seed=100, seeds=3))
     seeds = sorted({r.seed for r in deep_runs(load_params(path), "default")})
