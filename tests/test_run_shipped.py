@@ -81,6 +81,20 @@ def test_every_job_is_committed_as_it_finishes_and_a_restart_has_nothing_to_do(t
     assert f"{len(jobs)} of {len(jobs)} jobs done, 0 to run" in again.stdout
 
 
+def test_the_stop_file_starts_no_run(tmp_path):
+    """A session gives the machine to something else by creating the stop file: the scheduler
+    starts nothing more (here: nothing at all) and says what is left."""
+    copy = fresh_copy(tmp_path / "repo")
+    stop = copy / "logs" / "pilot" / "run_shipped" / "STOP"
+    stop.parent.mkdir(parents=True)
+    stop.touch()
+    (copy / "results" / "pilot" / "mazes" / "A3C" / "ent1e-3_lr8e-4" / "100" / "meta.json").unlink()
+    out = run([sys.executable, "tools/run_shipped.py", "--profile", "pilot"], copy)
+    assert "present: no run started; 1 jobs left for a later session" in out.stdout
+    assert " start " not in out.stdout
+    assert not list((copy / "logs" / "pilot" / "run_shipped").glob("*.log"))
+
+
 def test_a_profile_whose_logs_are_not_shipped_is_refused():
     out = run([sys.executable, "tools/run_shipped.py", "--profile", "smoke"], ROOT, ok=False)
     assert out.returncode != 0 and "profiles.smoke.shipped_logs is not true" in output(out)
