@@ -155,3 +155,18 @@ def test_a_curve_of_one_point_is_drawn_with_a_marker():
         markers[n] = ax.lines[0].get_marker()
         plt.close(fig)
     assert markers[1] == "o" and markers[3] in ("None", None, "")
+
+
+def test_table1_s_caption_states_the_final_window_the_scores_use(sweep, outputs, tmp_path):
+    """The final score is the mean over the last analysis.final_fraction of the budget (0.2 since the
+    reference's protocol); Table 1's caption said "last 5%" whatever it was."""
+    root, params = sweep
+    yaml = __import__("yaml")
+    edited = yaml.safe_load(params.read_text())
+    edited["analysis"]["final_fraction"] = 0.2
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(edited, sort_keys=False))
+    for folder in ("results", "metrics"):
+        __import__("shutil").copytree(root / folder, tmp_path / folder)
+    assert cli(tmp_path, tmp_path / "params.yaml", "tables") == 0
+    caption = (tmp_path / "paper_tables/smoke/table1.md").read_text().splitlines()[0]
+    assert "final score (mean over the last 20% of the budget)" in caption

@@ -14,6 +14,7 @@ from distral import paths
 from distral.analysis import inference, runlogs, tables
 from distral.analysis.deep import PAPER_SUITES
 from distral.analysis.aggregates import read_suite
+from distral.commands import aggregate_deep
 from distral.commands.common import add_common_arguments, load
 from distral.config import profile_budget
 from distral.io import write_csv, write_text
@@ -21,7 +22,7 @@ from distral.sweep import deep_runs, deep_suites, frames_per_task, seeds_text
 
 TABLE1_CAPTION = (
     "Table 1. The seven algorithms (alpha; logits of the task policies, eq 12) and, per suite, the AUC "
-    "(mean height of the binned learning curve) and final score (last 5% of the budget) of the task policies "
+    "(mean height of the binned learning curve) and final score (mean over the last {final:.0%} of the budget) of the task policies "
     "of each algorithm's best hp setting (by mean AUC score), mean over runs of the task-averaged score with a "
     "{conf:.0%} percentile bootstrap interval over runs; scores are returns for mazes and returns / best A3C "
     "for navigation and laser-tag. Last row: a uniform random policy on the same tasks (random-policy), its "
@@ -50,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
     table = tables.table1(params["deep"]["algorithms"], aggregates, settings)
     frames = ", ".join(f"{s} {frames_per_task(budget, s, profile):,} env frames per task" for s in suites)
     budget_text = f"{frames}; {len(budget['hps'])} hp setting(s) x {seeds_text(budget, suites, profile)}"
-    caption = TABLE1_CAPTION.format(conf=settings["confidence"], profile=profile, budget=budget_text)
+    caption = TABLE1_CAPTION.format(conf=settings["confidence"], profile=profile, budget=budget_text,
+                                     final=aggregate_deep.final_fraction(params))
     variants = {s: params["suites"][s]["variant_of"] for s in suites if params["suites"][s].get("variant_of")}
     users = [s for s in suites if s not in PAPER_SUITES and s not in variants]
     notes = ((USER_SUITES_NOTE.format(suites=", ".join(users)) if users else "")  # said only when there is one
