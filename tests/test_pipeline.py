@@ -158,7 +158,9 @@ def test_user_suite_is_in_the_tables_and_asked_no_claim(clone):
 def test_default_profile_does_not_train_the_user_suite(tmp_path):
     out = run(snakemake("-n", "figures", "--config", "profile=default"), fresh_copy(tmp_path))
     jobs = planned_jobs(out.stdout)
-    assert jobs["train_deep"] == 3 * 7 * 2 and "minigrid" not in out.stdout
+    runs = deep_runs(load_params(ROOT / "params.yaml"), "default")
+    assert {r.suite for r in runs} == {"mazes", "navigation", "laser-tag"}
+    assert jobs["train_deep"] == len(runs) == 7 * (5 + 2 + 2) and "minigrid" not in out.stdout
 
 
 def test_second_run_has_nothing_to_do(clone):
