@@ -129,7 +129,7 @@ def test_the_check_names_runs_before_the_protocol_with_other_code_or_unknown(rep
     assert "1 made with uncommitted changes" in text
 
     changed = copy.deepcopy(params)
-    changed["profiles"]["default"]["deep"]["seeds"] += 1
+    changed["profiles"]["default"]["deep"]["seeds"]["mazes"] += 1
     state = PR.check("default", PR.settings(changed, "default", registry), entries, Counter({(logs, False): 1}), repo)
     assert not state["settings_match"]
     assert "**these verdicts are not the protocol's**" in " ".join(PR.markdown(state, "default"))
