@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from distral.analysis.style import SUITE_FIGURES, suite_figure_spec
-from distral.config import load_params
 from distral.commands.readme import markers
+from distral.config import load_params
 from distral.sweep import deep_runs, deep_suites
 from pipeline_helpers import ROOT, fresh_copy, output, planned_jobs, run, snakemake
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from distral import paths
 from distral.analysis import inference, runlogs, tables
-from distral.analysis.deep import PAPER_SUITES
 from distral.analysis.aggregates import read_suite
+from distral.analysis.deep import PAPER_SUITES
 from distral.commands import aggregate_deep
 from distral.commands.common import add_common_arguments, load
 from distral.config import profile_budget
@@ -22,10 +22,10 @@ from distral.sweep import deep_runs, deep_suites, frames_per_task, seeds_text
 
 TABLE1_CAPTION = (
     "Table 1. The seven algorithms (alpha; logits of the task policies, eq 12) and, per suite, the AUC "
-    "(mean height of the binned learning curve) and final score (mean over the last {final:.0%} of the budget) of the task policies "
-    "of each algorithm's best hp setting (by mean AUC score), mean over runs of the task-averaged score with a "
-    "{conf:.0%} percentile bootstrap interval over runs; scores are returns for mazes and returns / best A3C "
-    "for navigation and laser-tag. Last row: a uniform random policy on the same tasks (random-policy), its "
+    "(mean height of the binned learning curve) and final score (mean over the last {final:.0%} of the budget) "
+    "of the task policies of each algorithm's best hp setting (by mean AUC score), mean over runs of the "
+    "task-averaged score with a {conf:.0%} percentile bootstrap interval over runs; scores are returns for "
+    "mazes and returns / best A3C for navigation and laser-tag. Last row: a uniform random policy on the same tasks (random-policy), its "
     "task-averaged score +- its standard error over episodes. Budget ({profile}): {budget}."
 )
 TABLE2_CAPTION = ("Table 2. The 3D task suites as built here (ViZDoom stand-ins for the DeepMind Lab levels of "
