@@ -25,8 +25,9 @@ TABLE1_CAPTION = (
     "(mean height of the binned learning curve) and final score (mean over the last {final:.0%} of the budget) "
     "of the task policies of each algorithm's best hp setting (by mean AUC score), mean over runs of the "
     "task-averaged score with a {conf:.0%} percentile bootstrap interval over runs; scores are returns for "
-    "mazes and returns / best A3C for navigation and laser-tag. Last row: a uniform random policy on the same tasks (random-policy), its "
-    "task-averaged score +- its standard error over episodes. Budget ({profile}): {budget}."
+    "mazes and returns / best A3C for navigation and laser-tag. Last row: a uniform random policy on the "
+    "same tasks (random-policy), its task-averaged score +- its standard error over episodes. "
+    "Budget ({profile}): {budget}."
 )
 TABLE2_CAPTION = ("Table 2. The 3D task suites as built here (ViZDoom stand-ins for the DeepMind Lab levels of "
                   "the paper's Table 2); backend and resolution as logged by the {profile} runs.")
