@@ -10,6 +10,10 @@ it did since its last checkpoint on a machine that is not kept). The order is se
 algorithm of seed 0, then seed 1, ...), so the runs done at any time cover the algorithms evenly;
 the random policies and the grid world come first (minutes).
 
+To pause a session's runs early (to give the machine to something else), create the stop file
+`logs/<profile>/run_shipped/STOP`: the runs under way finish and are committed, no other starts.
+Delete it before the next start (a start with it present runs nothing and says so).
+
 A run's estimated length: the median of this profile's finished runs of the same suite and
 algorithm (their Snakemake benchmarks) times 1.15, else the longest finished run of the suite,
 else the profile's `runtime` limit. Run it from a clean checkout of the protocol's commit
@@ -96,6 +100,10 @@ def next_job(pending, seconds, limit, deadline):
     return None, None
 
 
+def stop_file(profile):
+    return ROOT / "logs" / profile / "run_shipped" / "STOP"
+
+
 def commit(files, message):
     existing = [str(f) for f in files if (ROOT / f).exists()]
     subprocess.run(["git", "add", "--", *existing], cwd=ROOT, check=True)
@@ -141,6 +149,10 @@ def main(argv=None):
             else:
                 failed.append(target)
                 print(f"{dt.datetime.now():%H:%M} FAILED {target} (rc {proc.returncode})", flush=True)
+        if pending and stop_file(args.profile).is_file():
+            print(f"{dt.datetime.now():%H:%M} {stop_file(args.profile)} present: no run started; "
+                  f"{len(pending)} jobs left for a later session (delete it first)", flush=True)
+            pending = []
         while pending and len(running) < args.jobs:
             job, need = next_job(pending, seconds, limit, deadline)
             if job is None:  # nothing fits before the deadline: finish what runs, start nothing
