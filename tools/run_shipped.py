@@ -141,7 +141,7 @@ def main(argv=None):
             del running[proc]
             key, target, files = job
             if proc.returncode == 0:
-                done = sum((ROOT / job[1]).is_file() for job in every)
+                done = sum((ROOT / other[1]).is_file() for other in every)
                 name = Path(target).parent.relative_to(Path("results") / args.profile)
                 commit(files, f"{args.profile}: {name} finished ({done} of {total})")
                 print(f"{dt.datetime.now():%H:%M} done {target} ({done} of {total})", flush=True)
