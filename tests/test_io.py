@@ -150,3 +150,16 @@ def test_commands_check_their_directory_up_front(tmp_path, monkeypatch, capsys, 
     err = capsys.readouterr().err
     assert err.startswith(f"distral {command[0]}: error: {tmp_path}/results/smoke/") and err.count("\n") == 1
     assert "Read-only file system" in err
+
+
+def test_as_written_gives_the_numbers_its_csv_reads_back(tmp_path):
+    """A report made from as_written shows what the CSV's reader gets: -4.2749996 is -4.275 in
+    the CSV, so both say -4.28 at 3 digits (the unrounded value says -4.27)."""
+    frame = pd.DataFrame({"claim": ["a", "b", "c"], "effect": [-4.2749996, float("nan"), 1 / 3],
+                          "runs": [4, 5, 8]})
+    io.write_csv(frame, tmp_path / "t.csv")
+    back = pd.read_csv(tmp_path / "t.csv")
+    shown = io.as_written(frame)
+    pd.testing.assert_frame_equal(shown, back)
+    assert f"{frame['effect'][0]:.3g}" == "-4.27" and f"{shown['effect'][0]:.3g}" == "-4.28"
+    assert frame["effect"][0] == -4.2749996  # the caller's frame is left as it was

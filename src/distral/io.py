@@ -148,10 +148,23 @@ def check_writable(directory: str | Path, need_bytes: int = 0) -> None:
                          f"{need_bytes:,} needed (a checkpoint and the logs)")
 
 
+CSV_FLOAT_FORMAT = "%.6g"
+
+
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
     """Write a tidy CSV atomically, with a fixed float format for stable bytes."""
     with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False, float_format="%.6g", lineterminator="\n")
+        frame.to_csv(tmp, index=False, float_format=CSV_FLOAT_FORMAT, lineterminator="\n")
+
+
+def as_written(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with its float columns rounded as write_csv writes them. A report rendered from
+    this copy shows the numbers a reader of the CSV gets: otherwise a value such as -4.2749996
+    reads -4.27 in the report and -4.28 once read back from its CSV's -4.275."""
+    out = frame.copy()
+    for col in out.columns[[pd.api.types.is_float_dtype(t) for t in out.dtypes]]:
+        out[col] = out[col].map(lambda x: float(CSV_FLOAT_FORMAT % x))
+    return out
 
 
 def write_json(obj: Any, path: str | Path) -> None:

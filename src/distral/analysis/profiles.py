@@ -45,7 +45,8 @@ def performance_profiles_figure(profiles: pd.DataFrame, profile: str,
         ax.set_xlabel(TAU_LABEL, fontsize=8)
         ax.set_ylim(-0.02, 1.02)
         ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("fraction of runs x tasks with score > tau")
+    # two lines at 8 pt: on one line at 10 pt the label is taller than the 3.4-inch axes and runs into the title
+    axes[0][0].set_ylabel("fraction of runs x tasks\nwith score > tau", fontsize=8)
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5),
                title="algorithm (scores)", title_fontsize=7)

@@ -28,7 +28,7 @@ from distral.analysis.style import save_figure
 from distral.analysis.tables import write_table
 from distral.commands.common import add_common_arguments, load
 from distral.config import ParamsError, profile_budget
-from distral.io import write_csv, write_text
+from distral.io import as_written, write_csv, write_text
 
 AGG_CAPTION = ("Aggregate final scores (rliable style): interquartile mean over runs x tasks of each "
                "algorithm's selected hp, {conf:.0%} stratified bootstrap interval (runs resampled within "
@@ -56,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
               for s in sweep.deep_suites(params)}
     grid = GridInputs(params, profile, root, registry)
     evaluated = [evaluate(claim, suites, grid, params, profile, defaults) for claim in asked]
-    table = sanity_checks_first(decide(evaluated, suites, registry, defaults))
+    # rounded as claims.csv holds it, so that claims.md and what is made from the CSV (the README's block) agree
+    table = as_written(sanity_checks_first(decide(evaluated, suites, registry, defaults)))
     table1 = {algo: i for i, algo in enumerate(params["deep"]["algorithms"])}  # Table 1's order
     order = {"algo": table1, "policy": {"task": 0, "distilled": 1}}
     by_table1 = lambda col: col.map(order[col.name]) if col.name in order else col  # noqa: E731
