@@ -39,6 +39,17 @@ def run(cmd: list[str], cwd: Path, ok: bool = True) -> subprocess.CompletedProce
     return out
 
 
+GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]  # a fresh machine may have no git identity
+
+
+def commit_all(cwd: Path, message: str) -> None:
+    """Commit everything in `cwd` (a git repository made first if it is none), as a newcomer's clone has it."""
+    if not (cwd / ".git").exists():
+        run(["git", "init", "-q"], cwd)
+    run(GIT + ["add", "-A"], cwd)
+    run(GIT + ["commit", "-qm", message], cwd)
+
+
 def snakemake(*args: str) -> list[str]:
     return [sys.executable, "-m", "snakemake", *args]
 

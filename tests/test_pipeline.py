@@ -29,7 +29,7 @@ import yaml
 
 from distral.config import load_params
 from distral.sweep import deep_runs
-from pipeline_helpers import ROOT, SMOKE, digests, env_for, fresh_copy, output, planned_jobs, run, snakemake
+from pipeline_helpers import ROOT, SMOKE, commit_all, digests, env_for, fresh_copy, output, planned_jobs, run, snakemake
 
 FIGS = [f"fig3_{p}.{e}" for p in ("left", "centre", "right") for e in ("png", "pdf", "csv")]
 SUITE_FIGURES = {"mazes": "fig5", "navigation": "fig6", "laser-tag": "fig7"}
@@ -274,11 +274,8 @@ def test_dvc_push_then_pull_in_a_fresh_clone_regenerates_the_same_bytes_without_
     params = yaml.safe_load((lab / "params.yaml").read_text())
     params["profile"] = "smoke"  # DVC takes the profile from params.yaml
     (lab / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
     dvc = [sys.executable, "-m", "dvc"]
-    run(["git", "init", "-q"], lab)
-    run(git + ["add", "-A"], lab)
-    run(git + ["commit", "-qm", "lab"], lab)
+    commit_all(lab, "lab")
     repro = run(dvc + ["repro", "figures"], lab)  # the reference's stage: tests/test_shipped.py
     assert "train_deep" not in repro.stdout + repro.stderr
     assert "up to date" in run(dvc + ["status", "figures"], lab).stdout
@@ -287,8 +284,7 @@ def test_dvc_push_then_pull_in_a_fresh_clone_regenerates_the_same_bytes_without_
     plots = json.loads(run(dvc + ["plots", "show", "--json"], lab).stdout)
     assert any(key.endswith("mazes/curves.csv") for key in plots["data"])
     run(dvc + ["remote", "add", "-d", "shared", str(tmp_path / "remote")], lab)
-    run(git + ["add", "-A"], lab)
-    run(git + ["commit", "-qm", "results of the smoke sweep"], lab)
+    commit_all(lab, "results of the smoke sweep")
     run(dvc + ["push", "figures"], lab)
 
     colleague = tmp_path / "colleague"

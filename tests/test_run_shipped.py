@@ -10,7 +10,7 @@ import sys
 import yaml
 
 from distral.config import load_params
-from pipeline_helpers import ROOT, fresh_copy, output, run
+from pipeline_helpers import ROOT, commit_all, fresh_copy, output, run
 
 SPEC = importlib.util.spec_from_file_location("run_shipped", ROOT / "tools" / "run_shipped.py")
 run_shipped = importlib.util.module_from_spec(SPEC)
@@ -59,9 +59,7 @@ def test_every_job_is_committed_as_it_finishes_and_a_restart_has_nothing_to_do(t
     budget["deep"]["suites"] = ["navigation"]
     params["profiles"]["pilot_ship"] = budget  # a pilot* name: .gitignore tracks its logs
     (copy / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
-    for cmd in (["git", "init", "-q"], git + ["add", "-A"], git + ["commit", "-qm", "start"]):
-        run(cmd, copy)
+    commit_all(copy, "start")
     env_git = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
                "GIT_COMMITTER_EMAIL": "t@t"}
     done = subprocess.run([sys.executable, "tools/run_shipped.py", "--profile", "pilot_ship"], cwd=copy,

@@ -15,7 +15,7 @@ from distral.analysis.style import SUITE_FIGURES, suite_figure_spec
 from distral.commands.readme import markers
 from distral.config import load_params
 from distral.sweep import deep_runs, deep_suites
-from pipeline_helpers import ROOT, fresh_copy, output, planned_jobs, run, snakemake
+from pipeline_helpers import ROOT, commit_all, fresh_copy, output, planned_jobs, run, snakemake
 
 PARAMS = load_params(ROOT / "params.yaml")
 SHIPPED = [p for p, budget in PARAMS["profiles"].items() if budget.get("shipped_logs")]
@@ -65,9 +65,7 @@ def shows_results(profile: str) -> bool:
 def regenerate_with_dvc(profile: str, copy: Path) -> None:
     """dvc.yaml's stage of a shipped profile (its outs named file by file: its logs are git's) runs
     the figures job on the shipped logs, trains nothing and is then up to date."""
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
-    for cmd in (["git", "init", "-q"], git + ["add", "-A"], git + ["commit", "-qm", "fresh"]):
-        run(cmd, copy)
+    commit_all(copy, "fresh")
     dvc = [sys.executable, "-m", "dvc"]
     repro = run(dvc + ["repro", profile], copy)
     assert "train_deep" not in repro.stdout + repro.stderr
