@@ -14,8 +14,8 @@ from distral.analysis.aggregates import AGGREGATES, restored_logs
 from distral.analysis.style import suite_figure_spec
 from distral.cli import COMMANDS
 from distral.config import ParamsError, has_gridworld
-from distral.sweep import per_suite as sweep_per_suite
 from distral.sweep import GRIDWORLD, deep_runs, deep_suites
+from distral.sweep import per_suite as sweep_per_suite
 from distral.sweep import gridworld_runs as gridworld_sweep
 
 GRIDWORLD_RUN = paths.RUN_DIR.replace("{suite}", GRIDWORLD).replace(

@@ -50,6 +50,9 @@ def commit_all(cwd: Path, message: str) -> None:
     run(GIT + ["commit", "-qm", message], cwd)
 
 
+DVC = [sys.executable, "-m", "dvc"]
+
+
 def snakemake(*args: str) -> list[str]:
     return [sys.executable, "-m", "snakemake", *args]
 

@@ -19,7 +19,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -29,7 +28,19 @@ import yaml
 
 from distral.config import load_params
 from distral.sweep import deep_runs
-from pipeline_helpers import ROOT, SMOKE, commit_all, digests, env_for, fresh_copy, output, planned_jobs, run, snakemake
+from pipeline_helpers import (
+    DVC,
+    ROOT,
+    SMOKE,
+    commit_all,
+    digests,
+    env_for,
+    fresh_copy,
+    output,
+    planned_jobs,
+    run,
+    snakemake,
+)
 
 FIGS = [f"fig3_{p}.{e}" for p in ("left", "centre", "right") for e in ("png", "pdf", "csv")]
 SUITE_FIGURES = {"mazes": "fig5", "navigation": "fig6", "laser-tag": "fig7"}
@@ -274,24 +285,23 @@ def test_dvc_push_then_pull_in_a_fresh_clone_regenerates_the_same_bytes_without_
     params = yaml.safe_load((lab / "params.yaml").read_text())
     params["profile"] = "smoke"  # DVC takes the profile from params.yaml
     (lab / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    dvc = [sys.executable, "-m", "dvc"]
     commit_all(lab, "lab")
-    repro = run(dvc + ["repro", "figures"], lab)  # the reference's stage: tests/test_shipped.py
+    repro = run(DVC + ["repro", "figures"], lab)  # the reference's stage: tests/test_shipped.py
     assert "train_deep" not in repro.stdout + repro.stderr
-    assert "up to date" in run(dvc + ["status", "figures"], lab).stdout
-    metrics = run(dvc + ["metrics", "show", "--json"], lab).stdout
+    assert "up to date" in run(DVC + ["status", "figures"], lab).stdout
+    metrics = run(DVC + ["metrics", "show", "--json"], lab).stdout
     assert all(f"metrics/smoke/{s}.json" in metrics for s in ("gridworld", "mazes", "navigation", "laser-tag"))
-    plots = json.loads(run(dvc + ["plots", "show", "--json"], lab).stdout)
+    plots = json.loads(run(DVC + ["plots", "show", "--json"], lab).stdout)
     assert any(key.endswith("mazes/curves.csv") for key in plots["data"])
-    run(dvc + ["remote", "add", "-d", "shared", str(tmp_path / "remote")], lab)
+    run(DVC + ["remote", "add", "-d", "shared", str(tmp_path / "remote")], lab)
     commit_all(lab, "results of the smoke sweep")
-    run(dvc + ["push", "figures"], lab)
+    run(DVC + ["push", "figures"], lab)
 
     colleague = tmp_path / "colleague"
     run(["git", "clone", "-q", str(lab), str(colleague)], tmp_path)
     for top in ("results", "figures", "paper_tables"):
         assert (colleague / top / "README.md").is_file() and not (colleague / top / "smoke").exists()
-    run(dvc + ["pull", "figures"], colleague)
+    run(DVC + ["pull", "figures"], colleague)
     jobs = planned_jobs(output(run(snakemake("-n", "figures"), colleague)))
     assert "train_deep" not in jobs and "train_gridworld" not in jobs, jobs
     shutil.rmtree(colleague / "figures" / "smoke")

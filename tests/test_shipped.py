@@ -4,7 +4,6 @@ run, even though its checkout dates the code after the logs; DVC's `reference` s
 same; a shipped log edited by hand stops the aggregation, naming it."""
 
 import os
-import sys
 import time
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from distral.analysis.style import SUITE_FIGURES, suite_figure_spec
 from distral.commands.readme import markers
 from distral.config import load_params
 from distral.sweep import deep_runs, deep_suites
-from pipeline_helpers import ROOT, commit_all, fresh_copy, output, planned_jobs, run, snakemake
+from pipeline_helpers import DVC, ROOT, commit_all, fresh_copy, output, planned_jobs, run, snakemake
 
 PARAMS = load_params(ROOT / "params.yaml")
 SHIPPED = [p for p, budget in PARAMS["profiles"].items() if budget.get("shipped_logs")]
@@ -66,11 +65,10 @@ def regenerate_with_dvc(profile: str, copy: Path) -> None:
     """dvc.yaml's stage of a shipped profile (its outs named file by file: its logs are git's) runs
     the figures job on the shipped logs, trains nothing and is then up to date."""
     commit_all(copy, "fresh")
-    dvc = [sys.executable, "-m", "dvc"]
-    repro = run(dvc + ["repro", profile], copy)
+    repro = run(DVC + ["repro", profile], copy)
     assert "train_deep" not in repro.stdout + repro.stderr
-    assert "up to date" in run(dvc + ["status", profile], copy).stdout
-    assert f"metrics/{profile}/" in run(dvc + ["metrics", "show", "--json"], copy).stdout
+    assert "up to date" in run(DVC + ["status", profile], copy).stdout
+    assert f"metrics/{profile}/" in run(DVC + ["metrics", "show", "--json"], copy).stdout
 
 
 def test_a_fresh_copy_regenerates_the_figures_from_the_shipped_logs_without_training(shipped):
@@ -108,4 +106,3 @@ def test_a_shipped_log_edited_by_hand_is_named(shipped, tmp_path):
         assert f"{edited.relative_to(copy)}: differs from the checksum shipped in" in output(out)
     finally:
         edited.write_text(original)
-

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 
 import pandas as pd
 import pytest
+import yaml
 
 import analysis_logs as logs
 from distral.cli import main
@@ -24,7 +26,7 @@ def sweep(tmp_path_factory):
     params = logs.write_params(root / "params.yaml", hps=[HP], seeds=2)
     logs.synthetic_sweep(root, params, SUITES)
     # KL_2col seed 1 on mazes diverged after 12 updates: rows up to frame 120, evaluations at 0, 100.
-    tasks = [t["name"] for t in __import__("yaml").safe_load(params.read_text())["suites"]["mazes"]["tasks"]]
+    tasks = [t["name"] for t in yaml.safe_load(params.read_text())["suites"]["mazes"]["tasks"]]
     rows = [(f, t, "task", 0, f // 10 - 1, 1.0, 5) for f in range(10, 121, 10) for t in tasks]
     rows += logs.eval_rows(tasks, [0, 100], lambda *a: 0.5)
     logs.write_run(root, "mazes", "KL_2col", HP, 1, tasks, rows, status="diverged", updates=12)
@@ -161,12 +163,11 @@ def test_table1_s_caption_states_the_final_window_the_scores_use(sweep, outputs,
     """The final score is the mean over the last analysis.final_fraction of the budget (0.2 since the
     reference's protocol); Table 1's caption said "last 5%" whatever it was."""
     root, params = sweep
-    yaml = __import__("yaml")
     edited = yaml.safe_load(params.read_text())
     edited["analysis"]["final_fraction"] = 0.2
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(edited, sort_keys=False))
     for folder in ("results", "metrics"):
-        __import__("shutil").copytree(root / folder, tmp_path / folder)
+        shutil.copytree(root / folder, tmp_path / folder)
     assert cli(tmp_path, tmp_path / "params.yaml", "tables") == 0
     caption = (tmp_path / "paper_tables/smoke/table1.md").read_text().splitlines()[0]
     assert "final score (mean over the last 20% of the budget)" in caption
