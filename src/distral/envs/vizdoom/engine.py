@@ -42,6 +42,7 @@ BUTTONS = (
 # Order of `state.game_variables`; tasks index it with these names.
 VARIABLES = ("POSITION_X", "POSITION_Y", "ANGLE", "ITEMCOUNT", "FRAGCOUNT", "DEATHCOUNT")
 VAR = {name: i for i, name in enumerate(VARIABLES)}
+ENGINE_DIR = "_vizdoom"  # the engine's own files, in the working directory (its path is fixed)
 
 # Native render sizes (4:3); the smallest one at least as large as the request is used.
 _NATIVE = (
@@ -123,8 +124,17 @@ def new_game(config: EngineConfig, wad: str, doom_map: str, game_args: str, seed
     game.set_seed(int(seed) % (2**31))
     # Always run; allow `warp` (used to respawn the agent after a goal).
     game.add_game_args(f"+cl_run 1 +sv_cheats 1 {game_args}")
+    _make_engine_dir()
     game.init()
     return game
+
+
+def _make_engine_dir() -> None:
+    """The engine's ./_vizdoom/, made before it starts. The engine makes it itself if it is
+    missing, but checks and creates in two steps: two engines starting at once in a fresh
+    working directory (two jobs of a new clone) race, and the loser exits with "Failed to
+    create ./_vizdoom/ directory: File exists". With the directory there, it makes nothing."""
+    Path(ENGINE_DIR).mkdir(mode=0o700, exist_ok=True)
 
 
 def _config_path() -> Path:
