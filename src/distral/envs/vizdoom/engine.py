@@ -130,10 +130,10 @@ def new_game(config: EngineConfig, wad: str, doom_map: str, game_args: str, seed
 
 
 def _make_engine_dir() -> None:
-    """The engine's ./_vizdoom/, made before it starts. The engine makes it itself if it is
-    missing, but checks and creates in two steps: two engines starting at once in a fresh
-    working directory (two jobs of a new clone) race, and the loser exits with "Failed to
-    create ./_vizdoom/ directory: File exists". With the directory there, it makes nothing."""
+    """The engine's ./_vizdoom/, made before it starts. An engine that finds no settings file
+    (a fresh cache) makes it itself, checking and creating in two steps: two engines starting
+    at once (two jobs on a new machine) race, and the loser exits with "Failed to create
+    ./_vizdoom/ directory: File exists". With the directory there, it makes nothing."""
     Path(ENGINE_DIR).mkdir(mode=0o700, exist_ok=True)
 
 
