@@ -12,11 +12,11 @@ tool = importlib.util.module_from_spec(SPEC)
 SPEC.loader.exec_module(tool)
 
 
-def table(**changes) -> pd.DataFrame:
+def table(changes: dict | None = None) -> pd.DataFrame:
     rows = {"claim": ["a", "b"], "verdict": ["reproduced", "inconclusive"], "effect": ["1.5", "-0.2"],
             "reason": ["", "p = 0.3 >= 0.05"]}
     frame = pd.DataFrame(rows).set_index("claim")
-    for (claim, col), value in changes.items():
+    for (claim, col), value in (changes or {}).items():
         frame.at[claim, col] = value
     return frame
 
@@ -26,13 +26,13 @@ def test_identical_tables_have_no_difference():
 
 
 def test_each_differing_cell_is_named_with_both_values():
-    changed = table(**{("b", "verdict"): "contradicted", ("a", "effect"): "1.6"})
+    changed = table({("b", "verdict"): "contradicted", ("a", "effect"): "1.6"})
     assert sorted(tool.differences(table(), changed)) == [
         ("a", "effect", "1.5", "1.6"), ("b", "verdict", "inconclusive", "contradicted")]
 
 
 def test_wording_is_told_apart_from_numbers():
-    found = tool.differences(table(), table(**{("b", "reason"): "p = 0.30 >= 0.05"}))
+    found = tool.differences(table(), table({("b", "reason"): "p = 0.30 >= 0.05"}))
     assert [d[1] for d in found] == ["reason"] and "reason" in tool.PROSE
 
 
