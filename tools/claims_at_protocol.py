@@ -54,6 +54,10 @@ def claims_at(commit: str, profile: str, outputs: Path, scratch: Path) -> pd.Dat
         for old in written.glob("claims.*"):  # what the run below must write itself
             old.unlink()
         env = {"PYTHONPATH": str(code / "src"), "PATH": str(Path(sys.executable).parent)}
+        used = subprocess.run([sys.executable, "-c", "import distral; print(distral.__file__)"], env=env,
+                              cwd=root, check=True, capture_output=True, text=True).stdout.strip()
+        if not Path(used).is_relative_to(code):  # an installed package that shadows PYTHONPATH proves nothing
+            sys.exit(f"claims_at_protocol: python imports distral from {used}, not from {code / 'src'}")
         subprocess.run([sys.executable, "-m", "distral", "claims", "--profile", profile, "--root", str(root),
                         "--params", str(ROOT / "params.yaml")], check=True, cwd=root, env=env)
     finally:
