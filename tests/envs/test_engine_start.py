@@ -23,7 +23,8 @@ ROUNDS = 2
 
 
 def started_game(seed: int):
-    """An engine on the navigation suite's first map, started in the current directory."""
+    """Starts an engine on the navigation suite's first map in the directory current when called
+    (the maps are made now, before it)."""
     env = make_suite("navigation", episode_frames=400, maps_per_wad=2).make_env(0, seed)
     pool = env.make_pool(0)
     return lambda: engine.new_game(env.engine, str(pool.wad), pool.maps[0][0], env.game_args(), seed=seed, timeout=500)
