@@ -23,7 +23,6 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -36,7 +35,7 @@ COPIED = ("results", "metrics", "figures", "paper_tables")  # what `claims` read
 
 
 def registered_commit(profile: str) -> str:
-    registered = yaml.safe_load((ROOT / PR.PROTOCOLS_FILE).read_text())["protocols"]
+    registered = PR.load(ROOT / PR.PROTOCOLS_FILE)
     if profile not in registered:
         sys.exit(f"{PR.PROTOCOLS_FILE}: no protocol registered for profile {profile!r}")
     return registered[profile]["commit"]
@@ -104,7 +103,7 @@ def compare(args: argparse.Namespace) -> int:
         found = differences(claims_at(commit, args.profile, args.root.resolve(), Path(scratch)), current)
     numbers = [d for d in found if d[1] not in PROSE]
     for claim, col, then, now in found:
-        print(f"{'DIFFERS' if (claim, col, then, now) in numbers else 'wording'}: {claim} {col}: "
+        print(f"{'wording' if col in PROSE else 'DIFFERS'}: {claim} {col}: "
               f"{then!r} (protocol's code) vs {now!r} (current code)")
     print(f"{args.profile}: {len(current)} claims; the protocol's code ({commit[:12]}) and the current code give "
           + ("the same verdicts and numbers" if not numbers else f"{len(numbers)} differing cells")
