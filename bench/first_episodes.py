@@ -1,0 +1,77 @@
+"""Does a run's first episode score differently from its later ones without any learning?
+
+Training keeps each env between episodes (distral.deep.actors: `reset(seed=...)` once, then
+`reset()`), so a learning curve's first bin holds each env's first episodes. This plays uniform
+random actions in envs kept the same way, `--episodes` consecutive episodes per env, one env per
+(task, seed), and prints the mean return by episode index: flat means a curve that falls after its
+first bin (Fig. 4 C1 at `reference`) falls because of what the policy learned, not because the
+envs' first episodes are easier.
+
+  .venv/bin/python bench/first_episodes.py --suite navigation --profile reference --seeds 16
+"""
+
+from __future__ import annotations
+
+import argparse
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+
+from distral import seeding
+from distral.config import load_params, profile_budget
+from distral.envs.registry import make_suite, run_suite_options
+
+SEED_OFFSET = 1000  # run seeds no profile trains with
+
+
+def play_env(suite, task: int, seed: int, episodes: int) -> list[dict]:
+    """`episodes` consecutive uniform-random episodes of one env, reset as the trainer resets it."""
+    run_seed = SEED_OFFSET + seed
+    env = suite.make_env(task, seeding.derive_seed(run_seed, "env", task, 0))
+    actions = seeding.rng(run_seed, "bench-actions", task)
+    rows = []
+    try:
+        for e in range(episodes):
+            if e == 0:
+                env.reset(seed=seeding.derive_seed(run_seed, "train", task, 0), options={"episode": 0})
+            else:
+                env.reset()
+            ret, done = 0.0, False
+            while not done:
+                _, reward, terminated, truncated, _ = env.step(int(actions.integers(env.action_space.n)))
+                ret, done = ret + float(reward), terminated or truncated
+            rows.append({"task": suite.task_names[task], "seed": seed, "episode": e, "episode_return": ret})
+    finally:
+        env.close()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--suite", default="navigation")
+    parser.add_argument("--profile", default="reference")
+    parser.add_argument("--seeds", type=int, default=16, help="envs per task")
+    parser.add_argument("--episodes", type=int, default=8, help="consecutive episodes per env")
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+    params = load_params("params.yaml", {"profile": args.profile})
+    backend, options = run_suite_options(params, args.suite, profile_budget(params, "deep", args.profile))
+    suite = make_suite(args.suite, backend=backend, **options)
+    jobs = [(i, s) for i in range(suite.n_tasks) for s in range(args.seeds)]
+    with ThreadPoolExecutor(args.workers) as pool:
+        rows = [r for env_rows in pool.map(lambda j: play_env(suite, j[0], j[1], args.episodes), jobs)
+                for r in env_rows]
+    d = pd.DataFrame(rows)
+    print(f"{args.suite} ({args.profile}), uniform random actions, {args.seeds} envs per task, "
+          f"{args.episodes} consecutive episodes each")
+    print(d.groupby("episode")["episode_return"].agg(["mean", "sem"]).round(2).T.to_string())
+    print(d.groupby(["task", "episode"])["episode_return"].mean().unstack().round(2).to_string())
+    first, later = d[d["episode"] == 0]["episode_return"], d[d["episode"] > 0]["episode_return"]
+    print(f"first episodes {first.mean():.2f} +- {first.sem():.2f}, later {later.mean():.2f} +- "
+          f"{later.sem():.2f}, all {d['episode_return'].mean():.2f} ({len(d)} episodes)")
+
+
+if __name__ == "__main__":
+    np.set_printoptions(precision=3)
+    main()
