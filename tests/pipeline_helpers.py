@@ -50,6 +50,19 @@ def commit_all(cwd: Path, message: str) -> None:
     run(GIT + ["commit", "-qm", message], cwd)
 
 
+def share_history(cwd: Path) -> bool:
+    """Make `cwd` a git repository that sees this checkout's commits (git alternates, nothing
+    copied), as a clone does: claims.md checks each run's commit against the protocol's in the
+    history. False when this checkout is shallow: its history is not all there to share."""
+    run(["git", "init", "-q"], cwd)
+    common = subprocess.run(["git", "rev-parse", "--path-format=absolute", "--git-common-dir"], cwd=ROOT,
+                            capture_output=True, text=True, check=True).stdout.strip()
+    (cwd / ".git" / "objects" / "info" / "alternates").write_text(f"{Path(common) / 'objects'}\n")
+    shallow = subprocess.run(["git", "rev-parse", "--is-shallow-repository"], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout.strip()
+    return shallow == "false"
+
+
 DVC = [sys.executable, "-m", "dvc"]
 
 
