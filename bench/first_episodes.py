@@ -19,6 +19,7 @@ import pandas as pd
 
 from distral import seeding
 from distral.config import load_params, profile_budget
+from distral.deep.random_policy import play_episode
 from distral.envs.registry import make_suite, run_suite_options
 
 SEED_OFFSET = 1000  # run seeds no profile trains with
@@ -29,17 +30,12 @@ def play_env(suite, task: int, seed: int, episodes: int) -> list[dict]:
     run_seed = SEED_OFFSET + seed
     env = suite.make_env(task, seeding.derive_seed(run_seed, "env", task, 0))
     actions = seeding.rng(run_seed, "bench-actions", task)
+    first = seeding.derive_seed(run_seed, "train", task, 0)
     rows = []
     try:
         for e in range(episodes):
-            if e == 0:
-                env.reset(seed=seeding.derive_seed(run_seed, "train", task, 0), options={"episode": 0})
-            else:
-                env.reset()
-            ret, done = 0.0, False
-            while not done:
-                _, reward, terminated, truncated, _ = env.step(int(actions.integers(env.action_space.n)))
-                ret, done = ret + float(reward), terminated or truncated
+            # the seed once (its episode 0), then reset(seed=None): the env's next episode, as the trainer plays them
+            ret, _ = play_episode(env, first if e == 0 else None, actions)
             rows.append({"task": suite.task_names[task], "seed": seed, "episode": e, "episode_return": ret})
     finally:
         env.close()
