@@ -6,7 +6,10 @@ import datetime as dt
 import importlib.util
 import subprocess
 import sys
+import threading
+from pathlib import Path
 
+import pytest
 import yaml
 
 from distral.config import load_params
@@ -75,8 +78,38 @@ def test_every_job_is_committed_as_it_finishes_and_a_restart_has_nothing_to_do(t
     assert sum(t.endswith("meta.json") for t in tracked) == 2 + 7
     assert sum(t.endswith(".tsv") for t in tracked) == len(jobs)
     assert not run(["git", "status", "--porcelain", "results", "benchmarks"], copy).stdout.strip()
-    again = run([sys.executable, "tools/run_shipped.py", "--profile", "pilot_ship"], copy)
+    # the scheduler killed after a run finished and before its commit: a restart commits it first
+    run(["git", "reset", "-q", "--soft", "HEAD~1"], copy)
+    again = subprocess.run([sys.executable, "tools/run_shipped.py", "--profile", "pilot_ship"], cwd=copy,
+                           capture_output=True, text=True, env={**run_shipped.os.environ, **env_git})
+    assert again.returncode == 0, output(again)[-3000:]
     assert f"{len(jobs)} of {len(jobs)} jobs done, 0 to run" in again.stdout
+    assert "committed 1 runs finished earlier" in again.stdout and " start " not in again.stdout
+    assert run(["git", "log", "-1", "--format=%s"], copy).stdout.strip() == \
+        "pilot_ship: 1 runs finished earlier, committed at restart"
+    assert not run(["git", "status", "--porcelain", "results", "benchmarks"], copy).stdout.strip()
+
+
+def test_a_commit_waits_for_another_git_process_s_index_lock(tmp_path, monkeypatch):
+    """`git status` in another terminal holds .git/index.lock for a moment: the commit of a
+    finished run waits for it instead of ending the scheduler (as in the CI of fc8e018). A lock
+    that stays is named, and the scheduler's caller decides (the run is committed at restart)."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    for key, value in (("user.name", "t"), ("user.email", "t@t")):
+        subprocess.run(["git", "-C", str(tmp_path), "config", key, value], check=True)
+    monkeypatch.setattr(run_shipped, "ROOT", tmp_path)
+    (tmp_path / "run.csv").write_text("1\n")
+    lock = tmp_path / ".git" / "index.lock"
+    lock.touch()
+    with pytest.raises(RuntimeError, match="index.lock"):
+        run_shipped.commit([Path("run.csv")], "held", wait_s=1.0)
+    threading.Timer(1.5, lock.unlink).start()
+    run_shipped.commit([Path("run.csv")], "a run finished", wait_s=30.0)
+    log = subprocess.run(["git", "-C", str(tmp_path), "log", "--format=%s"], capture_output=True, text=True)
+    assert log.stdout.split("\n")[0] == "a run finished"
+    assert not run_shipped.uncommitted([Path("run.csv")])
+    (tmp_path / "run.csv").write_text("2\n")
+    assert run_shipped.uncommitted([Path("run.csv")]) and not run_shipped.uncommitted([Path("absent.csv")])
 
 
 def test_the_stop_file_starts_no_run(tmp_path):

@@ -12,7 +12,9 @@ the random policies and the grid world come first (minutes).
 
 To pause a session's runs early (to give the machine to something else), create the stop file
 `logs/<profile>/run_shipped/STOP`: the runs under way finish and are committed, no other starts.
-Delete it before the next start (a start with it present runs nothing and says so).
+Delete it before the next start (a start with it present runs nothing and says so). A start first
+commits the runs that finished but were not committed (the scheduler was killed between the two, or
+the commit failed); a commit waits for another git process's .git/index.lock.
 
 A run's estimated length: the median of this profile's finished runs of the same suite and
 algorithm (their Snakemake benchmarks) times 1.15, else the longest finished run of the suite,
@@ -38,6 +40,7 @@ from distral import paths, sweep  # noqa: E402
 from distral.config import load_params, profile_budget  # noqa: E402
 
 SAFETY = 1.15
+LOCK_WAIT_S = 120.0  # how long a commit waits for another git process's index.lock
 # the runs import this checkout's package, whatever the environment's editable install points at
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
 
@@ -104,12 +107,34 @@ def stop_file(profile):
     return ROOT / "logs" / profile / "run_shipped" / "STOP"
 
 
-def commit(files, message):
+def git(*args, wait_s=LOCK_WAIT_S):
+    """Run git in the checkout. While another git process (a `git status` in the user's terminal)
+    holds .git/index.lock, wait for it (up to wait_s) rather than lose the run's commit."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        if "index.lock" not in out.stderr or time.monotonic() > deadline:
+            return out
+        time.sleep(0.5)
+
+
+def commit(files, message, wait_s=LOCK_WAIT_S):
+    """Commit the files (those that exist); RuntimeError, naming git's complaint, if it cannot."""
     existing = [str(f) for f in files if (ROOT / f).exists()]
-    subprocess.run(["git", "add", "--", *existing], cwd=ROOT, check=True)
-    staged = subprocess.run(["git", "diff", "--cached", "--quiet"], cwd=ROOT)
-    if staged.returncode:
-        subprocess.run(["git", "commit", "-q", "-m", message], cwd=ROOT, check=True)
+    for args in (("add", "--", *existing), ("commit", "-q", "-m", message)):
+        if args[0] == "commit" and git("diff", "--cached", "--quiet", wait_s=wait_s).returncode == 0:
+            return  # nothing staged: already committed
+        out = git(*args, wait_s=wait_s)
+        if out.returncode:
+            raise RuntimeError(f"git {args[0]} failed: {out.stderr.strip()}")
+
+
+def uncommitted(files):
+    """Whether any of the files is untracked or changed (a run that finished while the scheduler
+    was stopped, or whose commit failed)."""
+    existing = [str(f) for f in files if (ROOT / f).exists()]
+    status = git("--no-optional-locks", "status", "--porcelain", "--untracked-files=all", "--", *existing)
+    return bool(existing and status.stdout.strip())
 
 
 def main(argv=None):
@@ -129,10 +154,20 @@ def main(argv=None):
     every = jobs_of(params, args.profile)
     pending = [job for job in every if not (ROOT / job[1]).is_file()]
     total = len(every)
-    print(f"{dt.datetime.now():%H:%M} {args.profile}: {total - len(pending)} of {total} jobs done, "
+    done = total - len(pending)
+    print(f"{dt.datetime.now():%H:%M} {args.profile}: {done} of {total} jobs done, "
           f"{len(pending)} to run", flush=True)
-    running = {}
     failed = []
+    late = [job for job in every if job not in pending and uncommitted(job[2])]
+    if late:  # finished, never committed: commit them now, before anything else is run
+        try:
+            commit([f for job in late for f in job[2]],
+                   f"{args.profile}: {len(late)} runs finished earlier, committed at restart")
+            print(f"{dt.datetime.now():%H:%M} committed {len(late)} runs finished earlier", flush=True)
+        except RuntimeError as error:
+            failed.append(f"uncommitted: {len(late)} finished runs ({error})")
+            print(f"{dt.datetime.now():%H:%M} COMMIT FAILED: {failed[-1]}", flush=True)
+    running = {}
     seconds = finished_seconds(args.profile)
     while pending or running:
         for proc, job in list(running.items()):
@@ -141,10 +176,14 @@ def main(argv=None):
             del running[proc]
             key, target, files = job
             if proc.returncode == 0:
-                done = sum((ROOT / other[1]).is_file() for other in every)
+                done += 1
                 name = Path(target).parent.relative_to(Path("results") / args.profile)
-                commit(files, f"{args.profile}: {name} finished ({done} of {total})")
                 print(f"{dt.datetime.now():%H:%M} done {target} ({done} of {total})", flush=True)
+                try:
+                    commit(files, f"{args.profile}: {name} finished ({done} of {total})")
+                except RuntimeError as error:  # the runs under way go on; a restart commits it
+                    failed.append(f"uncommitted: {target} ({error})")
+                    print(f"{dt.datetime.now():%H:%M} COMMIT FAILED: {failed[-1]}", flush=True)
                 seconds = finished_seconds(args.profile)  # its benchmark: the estimates of the runs left
             else:
                 failed.append(target)

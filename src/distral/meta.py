@@ -14,9 +14,11 @@ PACKAGES = ("distral-repro", "numpy", "pandas", "torch", "gymnasium", "vizdoom",
 def git_commit() -> dict:
     """The commit of the working tree and whether it had uncommitted changes. The run logs
     (results/, benchmarks/) do not count: a profile whose logs are shipped commits each finished
-    run while others still run (analysis.protocol checks the runs' commits)."""
+    run while others still run (analysis.protocol checks the runs' commits); so it takes no lock:
+    a plain `git status` writes its refreshed index under .git/index.lock, and the commit of the
+    run beside it fails on that lock."""
     def git(*args: str) -> str:
-        out = subprocess.run(["git", *args], capture_output=True, text=True, timeout=10)
+        out = subprocess.run(["git", "--no-optional-locks", *args], capture_output=True, text=True, timeout=10)
         return out.stdout.strip() if out.returncode == 0 else ""
 
     try:

@@ -149,9 +149,11 @@ def dump(entries: Mapping[str, Any], withdrawn: list[dict] | None = None) -> str
 
 # --------------------------------------------------------------------------- the check
 def git(root: Path, *args: str) -> str | None:
-    """A git command's output in `root`, or None without git or outside a repository."""
+    """A git command's output in `root`, or None without git or outside a repository. It takes no
+    lock (a plain `git status` may write the index), so a shipped profile's commit beside it cannot
+    fail on .git/index.lock."""
     try:
-        out = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=30)
+        out = subprocess.run(["git", "--no-optional-locks", *args], cwd=root, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return out.stdout.strip() if out.returncode == 0 else None
