@@ -7,6 +7,7 @@ so the whole file runs in well under a minute; the rules are the same as at full
 from __future__ import annotations
 
 import hashlib
+import os
 
 import numpy as np
 import pytest
@@ -194,8 +195,27 @@ def test_wad_generation_is_deterministic_and_cached(tmp_path):
     path_a = wad.write_pool(layouts, tmp_path / "a")
     path_b = wad.write_pool(layouts, tmp_path / "b")
     assert hashlib.sha1(path_a.read_bytes()).digest() == hashlib.sha1(path_b.read_bytes()).digest()
-    mtime = path_a.stat().st_mtime_ns
-    assert wad.write_pool(layouts, tmp_path / "a") == path_a and path_a.stat().st_mtime_ns == mtime
+    inode = path_a.stat().st_ino
+    assert wad.write_pool(layouts, tmp_path / "a") == path_a and path_a.stat().st_ino == inode  # not rewritten
+
+
+def test_the_wad_cache_prunes_the_least_recently_used(tmp_path, monkeypatch):
+    """An env reusing an old cached WAD loads it only after its engine start lock; meanwhile
+    another env's new WAD prunes the cache. Pruning by age of writing deleted the reused file
+    (bench/first_episodes.py, 32 envs over a full cache: "File ... .wad does not exist")."""
+    from distral.envs.vizdoom import wad
+
+    monkeypatch.setenv("DISTRAL_WAD_CACHE_MAX", "2")
+    env = make_suite("navigation", **FAST).make_env(3, 0)
+    pools = [env.episode_layouts(2 * k) + env.episode_layouts(2 * k + 1) for k in range(3)]
+    reused, other = wad.write_pool(pools[0], tmp_path), wad.write_pool(pools[1], tmp_path)
+    os.utime(reused, ns=(10**17, 10**17))  # the oldest file
+    os.utime(other, ns=(10**18, 10**18))
+    assert wad.write_pool(pools[0], tmp_path) == reused  # reused now
+    new = wad.write_pool(pools[2], tmp_path)  # a third file: one must go, not the one just reused
+    assert sorted(tmp_path.glob("*.wad")) == sorted([reused, new])
+    reused.unlink()  # pruned by another process: written again
+    assert wad.write_pool(pools[0], tmp_path) == reused and reused.is_file()
 
 
 def test_wad_cache_is_bounded_and_the_engine_keeps_running(tmp_path, monkeypatch):

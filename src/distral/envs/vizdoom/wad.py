@@ -9,7 +9,7 @@ Caching: one WAD holds a pool of maps (MAP01, MAP02, ...) so an environment can
 switch maps with a cheap `new_episode` instead of a 0.15 s engine restart. A WAD's
 file name is the SHA-1 of its layouts, so identical requests (other vector copies,
 test reruns, other processes) reuse the file; writes are atomic, and the cache keeps
-only the newest $DISTRAL_WAD_CACHE_MAX files.
+the $DISTRAL_WAD_CACHE_MAX most recently used files.
 """
 
 from __future__ import annotations
@@ -152,8 +152,14 @@ def write_pool(layouts: tuple[Layout, ...], directory: Path | None = None) -> Pa
         raise ValueError("a WAD pool needs at least one layout")
     directory = Path(directory) if directory is not None else cache_dir()
     path = directory / f"{layouts_key(layouts)}.wad"
-    if path.is_file():
+    try:
+        # a hit becomes the newest file, so prune() deletes the least recently used: an old WAD
+        # that this env is about to load must not be pruned by the next env's new one (threads
+        # and processes share the cache; the engine opens the file only after the start lock)
+        os.utime(path)
         return path
+    except FileNotFoundError:
+        pass  # not written yet, or just pruned: write it
     wad = omg.WAD()
     for index, layout in enumerate(layouts):
         wad.maps[map_name(index)] = layout_map(layout).to_lumps()
@@ -164,7 +170,8 @@ def write_pool(layouts: tuple[Layout, ...], directory: Path | None = None) -> Pa
 
 
 def prune(directory: Path, keep: int | None = None) -> None:
-    """Delete all but the `keep` newest WADs ($DISTRAL_WAD_CACHE_MAX, default 1000 = ~100 MB).
+    """Delete all but the `keep` most recently used WADs ($DISTRAL_WAD_CACHE_MAX, default 1000 =
+    ~100 MB; write_pool touches a file it reuses).
 
     Training on maps generated every episode writes a new pool every 32 episodes,
     so the cache must be bounded. Deleting a WAD an engine has already loaded is
