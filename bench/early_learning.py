@@ -21,6 +21,7 @@ import torch
 from distral.config import load_params
 from distral.deep.trainer import Trainer, resolve_run
 
+
 def first_waves(params, args, seed: int, lr_scale: float, out: Path) -> pd.DataFrame:
     torch.set_num_threads(1)
     config = copy.deepcopy(resolve_run(params, suite=args.suite, algo=args.algo, hp=args.hp,

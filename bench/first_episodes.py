@@ -3,12 +3,13 @@
 Training keeps each env between episodes (distral.deep.actors: `reset(seed=...)` once, then
 `reset()`), so a learning curve's first bin holds each env's first episodes. This plays uniform
 random actions in envs kept the same way, `--episodes` consecutive episodes per env, `--envs`
-envs per (task, run seed) made as the trainer makes them, and prints the mean return by episode index: flat means a curve that falls after its
-first bin (Fig. 4 C1 at `reference`) falls because of what the policy learned, not because the
-envs' first episodes are easier.
+envs per (task, run seed) made as the trainer makes them, and prints the mean return by episode
+index: flat means a curve that falls after its first bin (Fig. 4 C1 at `reference`) falls because
+of what the policy learned, not because the envs' first episodes are easier. The defaults play
+seeds no profile trains with; `--first-seed 0 --seeds 8 --envs 4` plays the reference's own envs.
 
   .venv/bin/python bench/first_episodes.py --suite navigation --profile reference --seeds 16
-  .venv/bin/python bench/first_episodes.py --suite navigation --first-seed 0 --seeds 8 --envs 4  # the reference's own envs
+  .venv/bin/python bench/first_episodes.py --suite navigation --first-seed 0 --seeds 8 --envs 4
 """
 
 from __future__ import annotations

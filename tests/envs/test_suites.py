@@ -217,6 +217,12 @@ def test_the_wad_cache_prunes_the_least_recently_used(tmp_path, monkeypatch):
     reused.unlink()  # pruned by another process: written again
     assert wad.write_pool(pools[0], tmp_path) == reused and reused.is_file()
 
+    def read_only(path, *args, **kwargs):
+        raise PermissionError(1, "Operation not permitted", str(path))
+
+    monkeypatch.setattr(wad.os, "utime", read_only)  # a cache this user may read, not write
+    assert wad.write_pool(pools[0], tmp_path) == reused
+
 
 def test_wad_cache_is_bounded_and_the_engine_keeps_running(tmp_path, monkeypatch):
     monkeypatch.setenv("DISTRAL_WAD_CACHE", str(tmp_path))

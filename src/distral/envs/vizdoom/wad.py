@@ -160,6 +160,9 @@ def write_pool(layouts: tuple[Layout, ...], directory: Path | None = None) -> Pa
         return path
     except FileNotFoundError:
         pass  # not written yet, or just pruned: write it
+    except OSError:  # a cache this user may read but not write: the hit, untouched
+        if path.is_file():
+            return path
     wad = omg.WAD()
     for index, layout in enumerate(layouts):
         wad.maps[map_name(index)] = layout_map(layout).to_lumps()
