@@ -118,21 +118,28 @@ def git(*args, wait_s=LOCK_WAIT_S):
         time.sleep(0.5)
 
 
+def present(files):
+    return [str(f) for f in files if (ROOT / f).exists()]
+
+
+def checked(out):
+    """`out` of a git command; RuntimeError, naming git's complaint, if it failed."""
+    if out.returncode:
+        raise RuntimeError(f"git {out.args[1]} failed: {out.stderr.strip()}")
+    return out
+
+
 def commit(files, message, wait_s=LOCK_WAIT_S):
-    """Commit the files (those that exist); RuntimeError, naming git's complaint, if it cannot."""
-    existing = [str(f) for f in files if (ROOT / f).exists()]
-    for args in (("add", "--", *existing), ("commit", "-q", "-m", message)):
-        if args[0] == "commit" and git("diff", "--cached", "--quiet", wait_s=wait_s).returncode == 0:
-            return  # nothing staged: already committed
-        out = git(*args, wait_s=wait_s)
-        if out.returncode:
-            raise RuntimeError(f"git {args[0]} failed: {out.stderr.strip()}")
+    """Commit the files (those that exist); RuntimeError if git cannot."""
+    checked(git("add", "--", *present(files), wait_s=wait_s))
+    if git("diff", "--cached", "--quiet", wait_s=wait_s).returncode:  # 1: something staged
+        checked(git("commit", "-q", "-m", message, wait_s=wait_s))
 
 
 def uncommitted(files):
     """Whether any of the files is untracked or changed (a run that finished while the scheduler
     was stopped, or whose commit failed)."""
-    existing = [str(f) for f in files if (ROOT / f).exists()]
+    existing = present(files)
     status = git("--no-optional-locks", "status", "--porcelain", "--untracked-files=all", "--", *existing)
     return bool(existing and status.stdout.strip())
 
